@@ -80,7 +80,14 @@ export interface PodStatusUpdate {
   namespace: string;
   name: string;
   uid: string;
-  status?: PodStatus | undefined;
+  status?:
+    | PodStatus
+    | undefined;
+  /**
+   * Set once the agent has stopped and removed every container of a pod that is marked
+   * for deletion (metadata.deletionTimestamp): the master may now delete the object.
+   */
+  deleted: boolean;
 }
 
 export interface ContainerUsage {
@@ -772,7 +779,7 @@ export const NodeStatusUpdate = {
 };
 
 function createBasePodStatusUpdate(): PodStatusUpdate {
-  return { namespace: "", name: "", uid: "", status: undefined };
+  return { namespace: "", name: "", uid: "", status: undefined, deleted: false };
 }
 
 export const PodStatusUpdate = {
@@ -788,6 +795,9 @@ export const PodStatusUpdate = {
     }
     if (message.status !== undefined) {
       PodStatus.encode(message.status, writer.uint32(34).fork()).ldelim();
+    }
+    if (message.deleted !== false) {
+      writer.uint32(40).bool(message.deleted);
     }
     return writer;
   },
@@ -827,6 +837,13 @@ export const PodStatusUpdate = {
 
           message.status = PodStatus.decode(reader, reader.uint32());
           continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.deleted = reader.bool();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -842,6 +859,7 @@ export const PodStatusUpdate = {
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       uid: isSet(object.uid) ? globalThis.String(object.uid) : "",
       status: isSet(object.status) ? PodStatus.fromJSON(object.status) : undefined,
+      deleted: isSet(object.deleted) ? globalThis.Boolean(object.deleted) : false,
     };
   },
 
@@ -859,6 +877,9 @@ export const PodStatusUpdate = {
     if (message.status !== undefined) {
       obj.status = PodStatus.toJSON(message.status);
     }
+    if (message.deleted !== false) {
+      obj.deleted = message.deleted;
+    }
     return obj;
   },
 
@@ -873,6 +894,7 @@ export const PodStatusUpdate = {
     message.status = (object.status !== undefined && object.status !== null)
       ? PodStatus.fromPartial(object.status)
       : undefined;
+    message.deleted = object.deleted ?? false;
     return message;
   },
 };

@@ -1,0 +1,34 @@
+import type { Node, Pod } from '@orchard/api';
+
+/** What the scheduler knows about one node when it places a pod. */
+export interface NodeInfo {
+  readonly node: Node;
+  /** Pods bound to the node (including assumed, not yet confirmed bindings). */
+  readonly pods: readonly Pod[];
+  /** Allocatable resources of the node. */
+  readonly allocatable: Resources;
+  /** Sum of the requests of `pods`. */
+  readonly requested: Resources;
+}
+
+export interface Resources {
+  readonly cpuMillis: number;
+  readonly memoryBytes: number;
+  readonly pods: number;
+}
+
+/** A consistent view of the cluster for one scheduling cycle. */
+export interface ClusterSnapshot {
+  readonly nodes: readonly NodeInfo[];
+}
+
+/** Either the chosen node, or why no node fits (one reason per rejected node). */
+export type Placement =
+  | { readonly ok: true; readonly nodeName: string; readonly score: number }
+  | {
+      readonly ok: false;
+      /** Kubernetes phrasing: "0/3 nodes are available: 2 Insufficient memory, 1 node(s) didn't match Pod's node affinity/selector." */
+      readonly message: string;
+      /** node name -> reasons it was rejected */
+      readonly rejected: ReadonlyMap<string, readonly string[]>;
+    };
