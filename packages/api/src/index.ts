@@ -8,3 +8,4 @@ export * from './kinds';
 export * from './errors';
 export * from './clock';
 export * from './log';
+export * from './quantity';
