@@ -9,3 +9,5 @@ export * from './errors';
 export * from './clock';
 export * from './log';
 export * from './quantity';
+export * from './names';
+export * from './labels';
