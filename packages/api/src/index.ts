@@ -11,3 +11,4 @@ export * from './log';
 export * from './quantity';
 export * from './names';
 export * from './labels';
+export * from './codec';
