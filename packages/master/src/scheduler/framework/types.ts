@@ -1,6 +1,12 @@
 import type { Node, Pod } from '@orchard/api';
 
-/** What the scheduler knows about one node when it places a pod. */
+/**
+ * What the scheduler knows about one node when it places a pod.
+ *
+ * Treat a NodeInfo as immutable: when the pods of a node change, build a new NodeInfo with a
+ * new `pods` array. Plugins cache what they derive from `pods` (host ports in use, replica
+ * counts) by the identity of that array, so mutating it in place would leave them stale.
+ */
 export interface NodeInfo {
   readonly node: Node;
   /** Pods bound to the node (including assumed, not yet confirmed bindings). */
@@ -20,6 +26,13 @@ export interface Resources {
 /** A consistent view of the cluster for one scheduling cycle. */
 export interface ClusterSnapshot {
   readonly nodes: readonly NodeInfo[];
+  /**
+   * Platforms ("os/architecture[/variant]", e.g. "linux/arm/v7") each image provides, keyed by
+   * the image reference exactly as pod specs write it. Filled from the registry and from the
+   * images nodes report. An image that is absent (or maps to an empty list) is unknown and
+   * does not restrict placement.
+   */
+  readonly imagePlatforms?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Either the chosen node, or why no node fits (one reason per rejected node). */
