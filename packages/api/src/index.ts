@@ -12,3 +12,4 @@ export * from './quantity';
 export * from './names';
 export * from './labels';
 export * from './codec';
+export * from './validation';
