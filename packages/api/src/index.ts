@@ -13,3 +13,5 @@ export * from './names';
 export * from './labels';
 export * from './codec';
 export * from './validation';
+export * from './defaults';
+export * from './resources';
