@@ -1,0 +1,13 @@
+export * from './certified-key';
+export * from './errors';
+export * from './identity';
+export * from './ca';
+export * from './serving-cert';
+export * from './client-cert';
+export * from './csr-signing';
+export * from './ca-pin';
+export * from './expiry';
+export * from './ca-store';
+export { generateKeyPair, privateKeyToPem } from './key-pair';
+export { serialNumber, type RandomSource } from './random';
+export * from './grpc-credentials';

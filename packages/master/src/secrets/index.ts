@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './keyring';
+export * from './envelope';
+export * from './derive-key';
+export * from './server-secret';
