@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { Pod, type Container } from '@orchard/api';
+import { ContainerConfigError, appContainerSpec, expandVars, infraContainerSpec } from './container-config';
+
+function podWith(container: Record<string, unknown>, extra: Record<string, unknown> = {}): Pod {
+  return Pod.fromPartial({
+    metadata: { name: 'web', namespace: 'shop', uid: 'abcdef12-3456', labels: { app: 'web' } },
+    spec: { nodeName: 'pi1', containers: [{ name: 'app', image: 'busybox:1', ...container }], ...extra },
+  });
+}
+
+const ctx = { nodeName: 'pi1', infraId: 'infra123', podIP: '172.17.0.5', hostIP: '192.168.77.11', attempt: 2 };
+const spec = (p: Pod) => appContainerSpec(p, p.spec!.containers[0] as Container, ctx);
+
+describe('appContainerSpec', () => {
+  const commandCases = [
+    { name: 'neither keeps ENTRYPOINT and CMD', c: {}, entrypoint: undefined, cmd: undefined },
+    { name: 'command replaces ENTRYPOINT and drops CMD', c: { command: ['httpd', '-f'] }, entrypoint: ['httpd', '-f'], cmd: [] },
+    { name: 'args alone keep ENTRYPOINT, replace CMD', c: { args: ['-p', '80'] }, entrypoint: undefined, cmd: ['-p', '80'] },
+    { name: 'command and args', c: { command: ['sh', '-c'], args: ['echo hi'] }, entrypoint: ['sh', '-c'], cmd: ['echo hi'] },
+    {
+      name: '$(VAR) in args expands from env',
+      c: { command: ['echo'], args: ['$(GREETING) $(MISSING) $$(GREETING)'], env: [{ name: 'GREETING', value: 'hello' }] },
+      entrypoint: ['echo'],
+      cmd: ['hello $(MISSING) $(GREETING)'],
+    },
+  ];
+  it.each(commandCases)('$name', ({ c, entrypoint, cmd }) => {
+    const s = spec(podWith(c));
+    expect(s.entrypoint).toEqual(entrypoint);
+    expect(s.cmd).toEqual(cmd);
+  });
+
+  const envCases = [
+    { name: 'plain value', env: [{ name: 'A', value: '1' }], want: ['A=1'] },
+    { name: 'metadata.name', env: [{ name: 'P', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }], want: ['P=web'] },
+    { name: 'metadata.namespace', env: [{ name: 'N', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }], want: ['N=shop'] },
+    { name: 'status.podIP', env: [{ name: 'IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }], want: ['IP=172.17.0.5'] },
+    { name: 'spec.nodeName', env: [{ name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }], want: ['NODE=pi1'] },
+    { name: 'a label', env: [{ name: 'L', valueFrom: { fieldRef: { fieldPath: "metadata.labels['app']" } } }], want: ['L=web'] },
+    {
+      name: 'reference to an earlier variable',
+      env: [{ name: 'HOST', value: 'db' }, { name: 'URL', value: 'http://$(HOST):5432' }],
+      want: ['HOST=db', 'URL=http://db:5432'],
+    },
+    { name: 'a later duplicate wins', env: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }], want: ['A=2'] },
+  ];
+  it.each(envCases)('env: $name', ({ env, want }) => {
+    expect(spec(podWith({ env })).env).toEqual(want);
+  });
+
+  const resourceCases = [
+    { name: 'no resources: minimum shares, no limits', resources: undefined, nanoCpus: undefined, cpuShares: 2, memoryBytes: undefined },
+    {
+      name: 'limits and requests',
+      resources: { limits: { cpu: '500m', memory: '128Mi' }, requests: { cpu: '250m' } },
+      nanoCpus: 500_000_000,
+      cpuShares: 256,
+      memoryBytes: 134_217_728,
+    },
+    { name: 'whole cores', resources: { limits: { cpu: '2' } }, nanoCpus: 2_000_000_000, cpuShares: 2048, memoryBytes: undefined },
+    { name: 'decimal memory', resources: { limits: { memory: '500M' } }, nanoCpus: undefined, cpuShares: 2, memoryBytes: 500_000_000 },
+    { name: 'request only', resources: { requests: { cpu: '100m' } }, nanoCpus: undefined, cpuShares: 102, memoryBytes: undefined },
+  ];
+  it.each(resourceCases)('resources: $name', ({ resources, nanoCpus, cpuShares, memoryBytes }) => {
+    const s = spec(podWith({ resources }));
+    expect(s.nanoCpus).toBe(nanoCpus);
+    expect(s.cpuShares).toBe(cpuShares);
+    expect(s.memoryBytes).toBe(memoryBytes);
+  });
+
+  const errorCases = [
+    {
+      name: 'malformed cpu limit',
+      c: { resources: { limits: { cpu: 'lots' } } },
+      message: 'spec.containers[app].resources.limits.cpu: invalid quantity "lots"',
+    },
+    {
+      name: 'configMapKeyRef (not yet supported)',
+      c: { env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'x' } } }] },
+      message: 'spec.containers[app].env[0].valueFrom.configMapKeyRef: not supported by this agent yet',
+    },
+    {
+      name: 'unknown field path',
+      c: { env: [{ name: 'X', valueFrom: { fieldRef: { fieldPath: 'spec.serviceAccountName' } } }] },
+      message: 'spec.containers[app].env[0].valueFrom.fieldRef.fieldPath: unsupported field path "spec.serviceAccountName"',
+    },
+  ];
+  it.each(errorCases)('rejects $name', ({ c, message }) => {
+    expect(() => spec(podWith(c))).toThrow(ContainerConfigError);
+    expect(() => spec(podWith(c))).toThrow(message);
+  });
+
+  it('joins the infra network, names and labels the container, restarts nothing itself', () => {
+    const s = spec(podWith({ workingDir: '/srv' }));
+    expect(s).toMatchObject({
+      name: 'orchard_shop_web_app_abcdef12_2',
+      image: 'busybox:1',
+      networkMode: 'container:infra123',
+      workingDir: '/srv',
+      portBindings: [],
+      labels: {
+        'io.orchard.pod.uid': 'abcdef12-3456',
+        'io.orchard.pod.name': 'web',
+        'io.orchard.pod.namespace': 'shop',
+        'io.orchard.container.name': 'app',
+        'io.orchard.node': 'pi1',
+        'io.orchard.container.attempt': '2',
+      },
+    });
+    expect(s.labels['io.orchard.spec.hash']).toMatch(/^[0-9a-f]{16}$/);
+    expect(s.hostname).toBeUndefined();
+  });
+
+  it('gives equal specs equal hashes and changed specs different ones', () => {
+    const hash = (c: Record<string, unknown>) => spec(podWith(c)).labels['io.orchard.spec.hash'];
+    const base = { command: ['sleep', '1'], resources: { limits: { cpu: '1', memory: '1Gi' } } };
+    const reordered = { resources: { limits: { memory: '1Gi', cpu: '1' } }, command: ['sleep', '1'] };
+    expect(hash(base)).toBe(hash(reordered));
+    expect(hash(base)).not.toBe(hash({ ...base, command: ['sleep', '2'] }));
+  });
+});
+
+describe('infraContainerSpec', () => {
+  it('publishes hostPorts of every container and owns the pod network', () => {
+    const pod = Pod.fromPartial({
+      metadata: { name: 'web', namespace: 'default', uid: '11112222-3333' },
+      spec: {
+        containers: [
+          { name: 'a', image: 'x', ports: [{ containerPort: 80, hostPort: 8080 }, { containerPort: 9090 }] },
+          { name: 'b', image: 'y', ports: [{ containerPort: 53, hostPort: 5353, protocol: 'UDP', hostIp: '127.0.0.1' }] },
+        ],
+      },
+    });
+    const s = infraContainerSpec(pod, 'pause:3.10', 'pi1');
+    expect(s).toMatchObject({
+      name: 'orchard_default_web_POD_11112222_0',
+      image: 'pause:3.10',
+      hostname: 'web',
+      networkMode: 'bridge',
+      exposedPorts: ['80/tcp', '9090/tcp', '53/udp'],
+      portBindings: [
+        { containerPort: 80, protocol: 'tcp', hostPort: 8080, hostIp: '' },
+        { containerPort: 53, protocol: 'udp', hostPort: 5353, hostIp: '127.0.0.1' },
+      ],
+    });
+    expect(s.labels['io.orchard.container.name']).toBe('POD');
+  });
+});
+
+describe('expandVars', () => {
+  const vars = new Map([['A', 'x']]);
+  it.each([
+    { name: 'known', s: '$(A)', want: 'x' },
+    { name: 'unknown kept', s: '$(B)', want: '$(B)' },
+    { name: 'escaped', s: '$$(A)', want: '$(A)' },
+    { name: 'plain dollar', s: '$A', want: '$A' },
+  ])('$name', ({ s, want }) => expect(expandVars(s, vars)).toBe(want));
+});

@@ -1,0 +1,39 @@
+import { createHash } from 'node:crypto';
+import { Container, type Pod } from '@orchard/api';
+
+/** JSON with object keys sorted, so equal values always hash equally. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+function digest(v: unknown): string {
+  return createHash('sha256').update(canonicalJson(v)).digest('hex').slice(0, 16);
+}
+
+/**
+ * The hash of what a container was created from. It covers the user's container spec
+ * (proto3 JSON, which omits defaults, so a field added to the contract later does not
+ * change existing hashes) and not the agent's mapping of it, so upgrading the agent
+ * never restarts running containers. A different hash means: recreate the container.
+ */
+export function appSpecHash(container: Container): string {
+  return digest(Container.toJSON(container));
+}
+
+/**
+ * The hash of a pod's infra container: its image, hostname and the ports it publishes.
+ * When it changes the whole pod is recreated, since every container shares its network.
+ */
+export function infraSpecHash(pod: Pod, pauseImage: string): string {
+  const ports = (pod.spec?.containers ?? []).flatMap((c) =>
+    c.ports.filter((p) => p.hostPort > 0).map((p) => [p.containerPort, p.hostPort, p.protocol, p.hostIp]),
+  );
+  return digest({ image: pauseImage, hostname: pod.spec?.hostname || pod.metadata?.name, ports });
+}

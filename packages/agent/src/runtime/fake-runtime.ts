@@ -1,0 +1,177 @@
+import type { Clock } from '@orchard/api';
+import type {
+  ContainerCreateSpec,
+  ContainerDetails,
+  ContainerRuntime,
+  ContainerSummary,
+  EngineInfo,
+  EventSubscription,
+  RuntimeEvent,
+} from './container-runtime';
+import { ContainerNotFoundError, ImagePullError, RuntimeConflictError, RuntimeError } from './errors';
+
+/** One container of the fake engine, with the spec it was created from. */
+export interface FakeContainer extends ContainerDetails {
+  spec: ContainerCreateSpec;
+}
+
+/**
+ * An in-memory ContainerRuntime for unit tests. It behaves like Docker where the agent
+ * depends on it (unique names, start errors kept on the container, events for start and
+ * die) and records every call so tests can assert what the agent did.
+ */
+export class FakeRuntime implements ContainerRuntime {
+  readonly containers = new Map<string, FakeContainer>();
+  readonly images = new Set<string>();
+  /** Images whose pull fails with the given message. */
+  readonly pullFailures = new Map<string, string>();
+  /** Images whose containers fail to start with the given message. */
+  readonly startFailures = new Map<string, string>();
+  /** Host ports already taken on the node. */
+  readonly takenHostPorts = new Set<number>();
+  readonly calls: string[] = [];
+  private readonly subscribers = new Set<(e: RuntimeEvent) => void>();
+  private nextId = 1;
+  private nextIp = 2;
+
+  constructor(private readonly clock: Clock) {}
+
+  private iso(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
+  private get(id: string): FakeContainer {
+    const c = this.containers.get(id);
+    if (!c) throw new ContainerNotFoundError(`no such container: ${id}`, 404);
+    return c;
+  }
+
+  private emit(action: string, c: FakeContainer): void {
+    for (const s of this.subscribers) s({ action, containerId: c.id, labels: c.labels, time: this.clock.now() });
+  }
+
+  async listContainers(labels: Readonly<Record<string, string>>): Promise<ContainerSummary[]> {
+    return [...this.containers.values()]
+      .filter((c) => Object.entries(labels).every(([k, v]) => c.labels[k] === v))
+      .map(({ id, name, image, labels: l, state }) => ({ id, name, image, labels: { ...l }, state }));
+  }
+
+  async inspectContainer(id: string): Promise<ContainerDetails> {
+    const { spec: _spec, ...details } = this.get(id);
+    return { ...details, labels: { ...details.labels } };
+  }
+
+  async createContainer(spec: ContainerCreateSpec): Promise<string> {
+    this.calls.push(`create ${spec.name}`);
+    if ([...this.containers.values()].some((c) => c.name === spec.name)) {
+      throw new RuntimeConflictError(`failed to create container ${spec.name}: name already in use`, 409);
+    }
+    if (spec.memoryBytes !== undefined && spec.memoryBytes < 6 * 1024 * 1024) {
+      throw new RuntimeError(`failed to create container ${spec.name}: Minimum memory limit allowed is 6MB`, 400);
+    }
+    const id = `c${String(this.nextId++).padStart(63, '0')}`;
+    this.containers.set(id, {
+      id,
+      name: spec.name,
+      image: spec.image,
+      imageId: `sha256:${spec.image}`,
+      labels: { ...spec.labels },
+      state: 'created',
+      createdAt: this.iso(),
+      startedAt: '',
+      finishedAt: '',
+      exitCode: 0,
+      oomKilled: false,
+      error: '',
+      ipAddress: '',
+      spec,
+    });
+    return id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const c = this.get(id);
+    this.calls.push(`start ${c.name}`);
+    const failure = this.startFailures.get(c.image);
+    const port = c.spec.portBindings.find((b) => this.takenHostPorts.has(b.hostPort));
+    if (failure || port) {
+      const message = failure ?? `driver failed programming external connectivity: Bind for 0.0.0.0:${port!.hostPort} failed: port is already allocated`;
+      c.error = message;
+      c.exitCode = 128;
+      throw new RuntimeError(`failed to start container ${id}: ${message}`, 500);
+    }
+    c.state = 'running';
+    c.startedAt = this.iso();
+    c.finishedAt = '';
+    c.error = '';
+    if (c.spec.networkMode === 'bridge') c.ipAddress = `172.17.0.${this.nextIp++}`;
+    for (const b of c.spec.portBindings) this.takenHostPorts.add(b.hostPort);
+    this.emit('start', c);
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c) return;
+    this.calls.push(`stop ${c.name} t=${timeoutSeconds}`);
+    if (c.state === 'running') this.exit(c, 137);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c) return;
+    this.calls.push(`remove ${c.name}`);
+    if (c.state === 'running') this.exit(c, 137);
+    this.containers.delete(id);
+    this.emit('destroy', c);
+  }
+
+  async imagePresent(ref: string): Promise<boolean> {
+    return this.images.has(ref);
+  }
+
+  async pullImage(ref: string): Promise<void> {
+    this.calls.push(`pull ${ref}`);
+    const failure = this.pullFailures.get(ref);
+    if (failure) throw new ImagePullError(`failed to pull image ${ref}: ${failure}`, 500);
+    this.images.add(ref);
+  }
+
+  watchEvents(
+    _labels: Readonly<Record<string, string>>,
+    onEvent: (event: RuntimeEvent) => void,
+  ): EventSubscription {
+    this.subscribers.add(onEvent);
+    return { close: () => void this.subscribers.delete(onEvent) };
+  }
+
+  async info(): Promise<EngineInfo> {
+    return {
+      version: '20.10.24+dfsg1',
+      apiVersion: '1.41',
+      operatingSystem: 'Debian GNU/Linux 12 (bookworm)',
+      architecture: 'x86_64',
+      kernelVersion: '6.1.0',
+      cgroupVersion: '1',
+      cgroupDriver: 'cgroupfs',
+    };
+  }
+
+  /** Makes a running container exit as if its process ended. */
+  crash(id: string, exitCode: number): void {
+    const c = this.get(id);
+    this.exit(c, exitCode);
+  }
+
+  private exit(c: FakeContainer, exitCode: number): void {
+    c.state = 'exited';
+    c.exitCode = exitCode;
+    c.finishedAt = this.iso();
+    for (const b of c.spec.portBindings) this.takenHostPorts.delete(b.hostPort);
+    this.emit('die', c);
+  }
+
+  /** Containers whose labels include all of the given ones. */
+  find(labels: Record<string, string>): FakeContainer[] {
+    return [...this.containers.values()].filter((c) => Object.entries(labels).every(([k, v]) => c.labels[k] === v));
+  }
+}
