@@ -87,10 +87,9 @@ describe('UsageSampler on this host', () => {
       const v2StartMs = performance.now();
 
       sampler.sample(pods);
-      const [statsLine] = await Promise.all([
-        docker('stats', '--no-stream', '--format', '{{.CPUPerc}} {{.MemUsage}}', id),
-        sleep(3000),
-      ]);
+      // docker stats --no-stream takes two readings about a second apart inside its ~2 s:
+      // sampling right before and right after it puts both windows over the same stretch.
+      const statsLine = await docker('stats', '--no-stream', '--format', '{{.CPUPerc}} {{.MemUsage}}', id);
       const report = sampler.sample(pods);
       const v2Cores =
         v2?.cpu && v2Start !== undefined ? (readCpuUsageNs(hostFs(), v2.cpu)! - v2Start) / ((performance.now() - v2StartMs) * 1e6) : undefined;
@@ -105,11 +104,12 @@ describe('UsageSampler on this host', () => {
           `${((report.node?.memoryWorkingSetBytes ?? 0) / 2 ** 20).toFixed(0)} MiB; ` +
           `guessed path ${guessed?.path}; cgroup2 cpu.stat: ${v2 ? `${v2Cores?.toFixed(3)} cores at ${v2.path}` : 'no container there'}`,
       );
-      expect(ours!.cpuCores).toBeGreaterThan(0.8);
+      // A busy loop reads about one core; the floor leaves room for a busy CI machine.
+      expect(ours!.cpuCores).toBeGreaterThan(0.5);
       expect(Math.abs(ours!.cpuCores - theirs.cores)).toBeLessThanOrEqual(0.1 * theirs.cores);
       expect(ours!.memoryWorkingSetBytes).toBeGreaterThan(32 * 2 ** 20);
       expect(Math.abs(ours!.memoryWorkingSetBytes - theirs.bytes)).toBeLessThanOrEqual(0.1 * theirs.bytes);
-      if (v2Cores !== undefined) expect(v2Cores).toBeGreaterThan(0.8);
+      if (v2Cores !== undefined) expect(Math.abs(v2Cores - ours!.cpuCores)).toBeLessThanOrEqual(0.1 * ours!.cpuCores);
       expect(report.node!.cpuCores).toBeGreaterThanOrEqual(ours!.cpuCores * 0.9);
     } finally {
       await docker('rm', '-f', name).catch(() => undefined);
