@@ -64,6 +64,9 @@ fi
 say "building Orchard"
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
 npm run --silent build
+for bin in orchard:cli orchard-master:master orchard-agent:agent; do
+  ln -sf "$repo/packages/${bin#*:}/bin/${bin%%:*}" "/usr/local/bin/${bin%%:*}"
+done
 
 # The sample pod and the pod infra container use images built here from busybox-static,
 # so the quick start works without reaching any registry.
@@ -112,4 +115,4 @@ orchard get pods -o wide
 orchard get pod hello | grep -q Running || die "the sample pod is not Running; see orchard describe pod hello and $state/agent.log"
 say "the sample pod answers on port 8080:"
 node -e 'require("http").get("http://127.0.0.1:8080/", r => { r.pipe(process.stdout); }).on("error", e => { console.error(e.message); process.exit(1); })'
-say "cluster is up. Try: node packages/cli/dist/main.js get nodes   (stop with: sudo bash deploy/quickstart.sh down)"
+say "cluster is up. Try: orchard get nodes -o wide   (stop with: sudo bash deploy/quickstart.sh down)"
