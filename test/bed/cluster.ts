@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cliFor, itemsOf, type Cli } from './cli';
 import { containersWithLabel, docker } from './docker';
@@ -156,6 +156,14 @@ export class TestCluster {
   /** Every container the agent owns on a node (any pod). */
   orchardContainers(node: SimNode) {
     return containersWithLabel(nodeEngine(node), POD_UID_LABEL);
+  }
+
+  /** Writes a manifest into the run folder and returns its path (for apply -f / delete -f). */
+  manifestFile(fileName: string, text: string): string {
+    const file = path.join(this.runDir, 'manifests', fileName);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+    return file;
   }
 
   etcdRevision(): Promise<number> {

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { describeResult, waitFor } from '../bed/cli';
+import { startCluster, type TestCluster } from '../bed/cluster';
+import type { ContainerInfo } from '../bed/docker';
+import type {} from '../bed/facts';
+import { dumpLogsOnFailure } from '../bed/failure-logs';
+import { TEST_IMAGES } from '../bed/images';
+import { waitExit } from '../bed/processes';
+
+// Issue 2: an agent killed with SIGKILL and started again adopts its running containers
+// (same container, never restarted), and removes the containers of a pod deleted while it
+// was down. One node, so both pods land on it.
+
+const bed = inject('bed');
+const node = bed.nodes[0];
+let cluster: TestCluster | undefined;
+
+beforeAll(async () => {
+  cluster = await startCluster(bed, { name: 'agent-restart', nodes: [node] });
+  await cluster.waitNodesReady();
+});
+afterAll(async () => {
+  await cluster?.teardown();
+});
+dumpLogsOnFailure(() => cluster);
+
+function c(): TestCluster {
+  if (!cluster) throw new Error('cluster not started');
+  return cluster;
+}
+
+function pod(name: string): string {
+  return `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: main
+      image: ${TEST_IMAGES.busybox}
+      imagePullPolicy: IfNotPresent
+      command: ["sleep", "3600"]
+`;
+}
+
+/** Id, start time and restart count of every container of a pod, sorted by id. */
+function fingerprint(cs: ContainerInfo[]) {
+  return cs.map((x) => ({ id: x.id, startedAt: x.startedAt, running: x.running, restartCount: x.restartCount })).sort((a, b) => a.id.localeCompare(b.id));
+}
+
+it('a SIGKILLed agent restarts without restarting containers and cleans up pods deleted meanwhile', async () => {
+  for (const name of ['keeper', 'goner']) {
+    const r = await c().cli(['apply', '-f', '-'], { input: pod(name) });
+    expect(r.code, describeResult(['apply', '-f', '-'], r)).toBe(0);
+  }
+  await c().waitPodPhase('keeper', 'Running', 20_000);
+  await c().waitPodPhase('goner', 'Running', 20_000);
+  const keeperBefore = fingerprint(await c().podContainers(node, 'keeper'));
+  expect(keeperBefore.length).toBeGreaterThanOrEqual(1);
+  expect(keeperBefore.every((x) => x.running)).toBe(true);
+  expect((await c().podContainers(node, 'goner')).some((x) => x.running)).toBe(true);
+
+  const agent = c().agents.get(node.name)!;
+  await c().stopAgent(node, 'SIGKILL');
+  expect((await waitExit(agent)).signal).toBe('SIGKILL');
+  // With the agent gone nothing touches the containers.
+  expect(fingerprint(await c().podContainers(node, 'keeper'))).toEqual(keeperBefore);
+
+  const del = await c().cli(['delete', 'pod', 'goner']);
+  expect(del.code, describeResult(['delete', 'pod', 'goner'], del)).toBe(0);
+  // The deletion waits for the node: the container is still there while its agent is down.
+  expect((await c().podContainers(node, 'goner')).length).toBeGreaterThanOrEqual(1);
+
+  c().startAgent(node);
+  await c().waitNodesReady([node]);
+  await waitFor('the containers of goner to be removed by the restarted agent', async () => (await c().podContainers(node, 'goner')).length === 0, { timeoutMs: 30_000 });
+  await waitFor('pod goner to disappear from the API', async () => (await c().getPod('goner')) === undefined, { timeoutMs: 20_000 });
+
+  // The agent has reconciled (it removed goner); keeper must be the very same containers.
+  expect(fingerprint(await c().podContainers(node, 'keeper'))).toEqual(keeperBefore);
+  const keeper = await c().waitPodPhase('keeper', 'Running', 10_000);
+  const restarts = (keeper.status?.containerStatuses ?? []).map((s: any) => Number(s.restartCount ?? 0));
+  expect(restarts).toEqual([0]);
+});
