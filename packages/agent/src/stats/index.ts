@@ -14,3 +14,4 @@ export { readCpuUsageNs, readWorkingSetBytes, workingSetBytes } from './cgroup-r
 export { readNodeCpuTimes, readNodeWorkingSetBytes, nodeCoresBetween } from './node-readers';
 export { hostFs, type ReadOnlyFs } from './read-only-fs';
 export { systemStatsClock, type StatsClock } from './stats-clock';
+export { podContainersFromLabels, type LabelledContainer } from './pod-containers';
