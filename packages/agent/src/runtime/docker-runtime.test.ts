@@ -1,0 +1,133 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { RuntimeEvent } from './container-runtime';
+import { DockerRuntime, parseEvent } from './docker-runtime';
+import { ContainerNotFoundError, ImagePullError } from './errors';
+
+// Talks to the host's real dockerd with the locally built test images, and creates
+// and removes only containers carrying this run's label.
+const SOCKET = '/var/run/docker.sock';
+const RUN = `docker-runtime-test-${randomBytes(4).toString('hex')}`;
+const LABELS = { 'io.orchard.node': RUN };
+
+describe.runIf(existsSync(SOCKET))('DockerRuntime (real dockerd)', () => {
+  const rt = new DockerRuntime(SOCKET);
+
+  afterAll(async () => {
+    for (const c of await rt.listContainers(LABELS)) await rt.removeContainer(c.id);
+  });
+
+  it('creates, starts, inspects, stops and removes a labelled container; events follow', async () => {
+    const events: RuntimeEvent[] = [];
+    const sub = rt.watchEvents(LABELS, (e) => events.push(e), () => undefined);
+    try {
+      const infraId = await rt.createContainer({
+        name: `${RUN}-infra`,
+        image: 'orchard-test/pause:1',
+        labels: { ...LABELS, 'io.orchard.container.name': 'POD' },
+        env: [],
+        hostname: 'web',
+        networkMode: 'bridge',
+        exposedPorts: ['80/tcp'],
+        portBindings: [],
+      });
+      await rt.startContainer(infraId);
+      const id = await rt.createContainer({
+        name: `${RUN}-app`,
+        image: 'orchard-test/busybox:1',
+        labels: { ...LABELS, 'io.orchard.container.name': 'app' },
+        entrypoint: ['sh', '-c'],
+        cmd: ['echo $GREETING; sleep 300'],
+        env: ['GREETING=hi'],
+        workingDir: '/',
+        networkMode: `container:${infraId}`,
+        exposedPorts: [],
+        portBindings: [],
+        nanoCpus: 500_000_000,
+        cpuShares: 256,
+        memoryBytes: 64 * 1024 * 1024,
+      });
+      await rt.startContainer(id);
+
+      const infra = await rt.inspectContainer(infraId);
+      expect(infra.state).toBe('running');
+      expect(infra.ipAddress).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      const app = await rt.inspectContainer(id);
+      expect(app).toMatchObject({ state: 'running', name: `${RUN}-app`, image: 'orchard-test/busybox:1', finishedAt: '' });
+      expect(app.imageId).toMatch(/^sha256:/);
+      expect(Date.parse(app.startedAt)).toBeGreaterThan(0);
+
+      const listed = await rt.listContainers(LABELS);
+      expect(listed.map((c) => c.name).sort()).toEqual([`${RUN}-app`, `${RUN}-infra`]);
+
+      await rt.stopContainer(id, 0);
+      await rt.stopContainer(id, 0); // already stopped: fine
+      const stopped = await rt.inspectContainer(id);
+      expect(stopped.state).toBe('exited');
+      expect(stopped.exitCode).toBe(137);
+
+      await rt.removeContainer(id);
+      await rt.removeContainer(id); // already gone: fine
+      await expect(rt.inspectContainer(id)).rejects.toBeInstanceOf(ContainerNotFoundError);
+      await rt.removeContainer(infraId);
+
+      for (let i = 0; i < 50 && !events.some((e) => e.action === 'destroy'); i++) await new Promise((r) => setTimeout(r, 50));
+      const actions = events.filter((e) => e.containerId === id).map((e) => e.action);
+      expect(actions).toEqual(expect.arrayContaining(['start', 'die', 'destroy']));
+      expect(events.find((e) => e.containerId === id)!.labels['io.orchard.container.name']).toBe('app');
+    } finally {
+      sub.close();
+    }
+  });
+
+  it('keeps a start error on the container, as the reconciler expects', async () => {
+    const id = await rt.createContainer({
+      name: `${RUN}-bad`,
+      image: 'orchard-test/busybox:1',
+      labels: LABELS,
+      entrypoint: ['/no/such/binary'],
+      env: [],
+      networkMode: 'bridge',
+      exposedPorts: [],
+      portBindings: [],
+    });
+    await expect(rt.startContainer(id)).rejects.toThrow(/failed to start container .*no such file or directory/);
+    const c = await rt.inspectContainer(id);
+    expect(c.error).toMatch(/no such file or directory/);
+    expect(['created', 'exited']).toContain(c.state);
+    await rt.removeContainer(id);
+  });
+
+  it('answers image presence and fails pulls with the registry message', async () => {
+    expect(await rt.imagePresent('orchard-test/busybox:1')).toBe(true);
+    expect(await rt.imagePresent('orchard-test/none:1')).toBe(false);
+    const err = await rt.pullImage('127.0.0.1:1/none:1').catch((e) => e);
+    expect(err).toBeInstanceOf(ImagePullError);
+    expect(err.message).toMatch(/^failed to pull image 127.0.0.1:1\/none:1: .*(connection refused|connect)/);
+  });
+
+  it('reads engine info', async () => {
+    const info = await rt.info();
+    expect(info.version).toMatch(/^\d+\.\d+/);
+    expect(info.apiVersion).toMatch(/^1\.\d+$/);
+    expect(['1', '2']).toContain(info.cgroupVersion);
+  });
+});
+
+describe('parseEvent', () => {
+  it.each([
+    {
+      name: 'a container event',
+      line: '{"Type":"container","Action":"die","Actor":{"ID":"abc","Attributes":{"io.orchard.pod.uid":"u1","exitCode":"1"}},"time":1,"timeNano":1500000000}',
+      want: { action: 'die', containerId: 'abc', labels: { 'io.orchard.pod.uid': 'u1', exitCode: '1' }, time: 1500 },
+    },
+    { name: 'exec events keep only the action', line: '{"Type":"container","Action":"exec_start: sh","Actor":{"ID":"abc"}}', want: { action: 'exec_start', containerId: 'abc' } },
+    { name: 'a network event is ignored', line: '{"Type":"network","Action":"connect","Actor":{"ID":"n"}}', want: undefined },
+    { name: 'garbage is ignored', line: 'not json', want: undefined },
+  ])('$name', ({ line, want }) => {
+    const got = parseEvent(line);
+    if (want === undefined) expect(got).toBeUndefined();
+    else expect(got).toMatchObject(want);
+  });
+});
