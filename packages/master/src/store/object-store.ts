@@ -236,12 +236,19 @@ export class ObjectStore {
           const events: StoreEvent[] = [];
           for (const ev of res.events) {
             if (ev.type === 'Put') {
-              events.push({ type: ev.kv.create_revision === ev.kv.mod_revision ? 'ADDED' : 'MODIFIED', key: ev.kv.key.toString(), object: decodeKv(ev.kv), revision: ev.kv.mod_revision });
+              const prev = ev.prev_kv;
+              events.push({
+                type: ev.kv.create_revision === ev.kv.mod_revision ? 'ADDED' : 'MODIFIED',
+                key: ev.kv.key.toString(),
+                object: decodeKv(ev.kv),
+                previous: () => (prev ? decodeKv(prev) : undefined),
+                revision: ev.kv.mod_revision,
+              });
             } else if (ev.prev_kv) {
               const object = decodeKv(ev.prev_kv);
               // A deleted object's last version is the deletion revision, as in Kubernetes.
               unwrap(object).metadata!.resourceVersion = ev.kv.mod_revision;
-              events.push({ type: 'DELETED', key: ev.kv.key.toString(), object, revision: ev.kv.mod_revision });
+              events.push({ type: 'DELETED', key: ev.kv.key.toString(), object, previous: () => object, revision: ev.kv.mod_revision });
             }
           }
           if (events.length > 0) handlers.onEvents(events, res.header.revision);
@@ -265,6 +272,8 @@ export interface StoreEvent {
   readonly key: string;
   /** The object after the change (for DELETED: its last state). */
   readonly object: ApiObject;
+  /** The object before the change (decoded on demand; undefined for ADDED). */
+  readonly previous: () => ApiObject | undefined;
   readonly revision: string;
 }
 

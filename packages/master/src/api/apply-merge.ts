@@ -1,0 +1,103 @@
+import {
+  ApiObject,
+  InvalidError,
+  NamespaceStatus,
+  ObjectMeta,
+  cloneObject,
+  metaOf,
+  rfc3339,
+  unwrap,
+  type Clock,
+} from '@orchard/api';
+import type { IdSource } from '../ids';
+
+/** What applying one object did. */
+export type ApplyAction = 'created' | 'configured' | 'unchanged';
+
+export interface MergeResult {
+  readonly object: ApiObject;
+  readonly action: ApplyAction;
+}
+
+/**
+ * Computes the object to store when `incoming` (defaulted and validated) is applied over
+ * `stored` (undefined: it does not exist yet). Apply semantics: the user-settable parts
+ * replace the stored ones; status and the fields the server owns (uid, creationTimestamp,
+ * resourceVersion, generation, deletion marks) are kept; generation grows when the spec
+ * changes; an apply that changes nothing is `unchanged`.
+ * @throws InvalidError when the change is not allowed (a bound pod moved to another node).
+ */
+export function mergeForApply(stored: ApiObject | undefined, incoming: ApiObject, ids: IdSource, clock: Clock): MergeResult {
+  const next = cloneObject(incoming);
+  const o = unwrap(next);
+  const meta = (o.metadata ??= ObjectMeta.fromPartial({}));
+  if (!stored) {
+    meta.uid = ids.uuid();
+    meta.creationTimestamp = rfc3339(clock.now());
+    meta.resourceVersion = '';
+    meta.generation = 1;
+    meta.deletionTimestamp = '';
+    meta.deletionGracePeriodSeconds = undefined;
+    resetStatus(next);
+    return { object: next, action: 'created' };
+  }
+
+  const old = unwrap(stored);
+  const oldMeta = metaOf(stored);
+  meta.uid = oldMeta.uid;
+  meta.creationTimestamp = oldMeta.creationTimestamp;
+  meta.resourceVersion = oldMeta.resourceVersion;
+  meta.deletionTimestamp = oldMeta.deletionTimestamp;
+  meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
+  meta.generation = oldMeta.generation;
+  (o as { status?: unknown }).status = (old as { status?: unknown }).status;
+
+  if (next.resource?.$case === 'pod' && stored.resource?.$case === 'pod') {
+    const spec = next.resource.pod.spec;
+    const boundTo = stored.resource.pod.spec?.nodeName ?? '';
+    if (spec && boundTo) {
+      // A manifest says nothing about placement; re-applying it keeps the binding.
+      if (!spec.nodeName) spec.nodeName = boundTo;
+      else if (spec.nodeName !== boundTo) {
+        throw new InvalidError('Pod', meta.name, [
+          { field: 'spec.nodeName', type: 'Forbidden', detail: `pod is already bound to node "${boundTo}"; delete it and create it again to move it` },
+        ]);
+      }
+    }
+  }
+
+  if (!sameBytes(specOf(next), specOf(stored))) meta.generation = (oldMeta.generation || 1) + 1;
+  if (sameBytes(ApiObject.encode(next).finish(), ApiObject.encode(stored).finish())) {
+    return { object: stored, action: 'unchanged' };
+  }
+  return { object: next, action: 'configured' };
+}
+
+/** Status is the server's and the agents' to write; a created object starts from the initial one. */
+function resetStatus(obj: ApiObject): void {
+  switch (obj.resource?.$case) {
+    case 'pod':
+      obj.resource.pod.status = undefined;
+      break;
+    case 'namespace':
+      obj.resource.namespace.status = NamespaceStatus.fromPartial({ phase: 'Active' });
+      break;
+    case 'node':
+      // A node registered by hand has no status until its agent connects.
+      obj.resource.node.status = undefined;
+      break;
+  }
+}
+
+/** The object without metadata and status: what `generation` counts changes of. */
+function specOf(obj: ApiObject): Uint8Array {
+  const c = cloneObject(obj);
+  const o = unwrap(c) as { metadata?: unknown; status?: unknown };
+  o.metadata = undefined;
+  o.status = undefined;
+  return ApiObject.encode(c).finish();
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
+}

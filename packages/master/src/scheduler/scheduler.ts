@@ -1,0 +1,242 @@
+import {
+  ConflictError,
+  NotFoundError,
+  NotLeaderError,
+  PodStatus,
+  cloneObject,
+  metaOf,
+  rfc3339,
+  type ApiObject,
+  type Clock,
+  type Logger,
+  type Pod,
+} from '@orchard/api';
+import { findCondition, setCondition } from '../nodes/conditions';
+import type { Informer } from '../store/cache';
+import type { Fence } from '../store/fence';
+import type { ObjectStore } from '../store/object-store';
+import type { PodsByNode } from '../store/pods-by-node';
+import type { ClusterSnapshot, NodeInfo, Placement } from './framework/types';
+import { SchedulingQueue } from './queue';
+import { buildSnapshot, isTerminal, withPod } from './snapshot';
+
+/** The reason Kubernetes gives a pod that fits nowhere. */
+export const UNSCHEDULABLE_REASON = 'Unschedulable';
+/** Pods placed per snapshot: one snapshot, many placements, binds in flight together. */
+const BATCH = 256;
+/** Parked pods are retried this long after the cluster changed (coalesces bursts of changes). */
+const RETRY_DEBOUNCE_MS = 50;
+/** Parked pods are retried at least this often, in case a change went unnoticed. */
+const PERIODIC_RETRY_MS = 30_000;
+
+export interface SchedulerDeps {
+  readonly store: ObjectStore;
+  readonly pods: Informer;
+  readonly nodes: Informer;
+  readonly podsByNode: PodsByNode;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** The leader's fence; throws NotLeaderError once this master no longer leads. */
+  fence(): Fence;
+  /** The placement algorithm (findPlacement; a fake in tests). */
+  place(pod: Pod, snapshot: ClusterSnapshot): Placement;
+}
+
+/**
+ * The scheduler (leader only). Informer events turn pending pods (no nodeName, not being
+ * deleted) into keys on a queue; each batch of keys is placed on one snapshot of the
+ * cluster, then bound with etcd transactions that compare the pod's version and the
+ * leader key, so a pod is never bound twice, not even by two masters that both believe
+ * they lead.
+ */
+export class Scheduler {
+  private queue = new SchedulingQueue();
+  /** Bindings written (or being written) but not yet seen in the pod cache. */
+  private readonly assumed = new Map<string, { nodeName: string; pod: Pod }>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private periodic: NodeJS.Timeout | undefined;
+  private readonly podHandler = {
+    onAdd: (o: ApiObject) => this.onPod(o),
+    onUpdate: (old: ApiObject, o: ApiObject) => {
+      this.onPod(o);
+      // A pod that finished or moved frees its node's resources.
+      const [p0, p1] = [podOf(old), podOf(o)];
+      if (p0?.spec?.nodeName && p1 && isTerminal(p1) && !isTerminal(p0)) this.clusterChanged();
+    },
+    onDelete: (o: ApiObject) => {
+      const key = keyOf(o);
+      this.queue.forget(key);
+      this.assumed.delete(key);
+      if (podOf(o)?.spec?.nodeName) this.clusterChanged();
+    },
+  };
+  private readonly nodeHandler = {
+    onAdd: () => this.clusterChanged(),
+    onUpdate: () => this.clusterChanged(),
+  };
+
+  constructor(private readonly deps: SchedulerDeps) {}
+
+  /** Starts scheduling (when this master becomes the leader). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.queue = new SchedulingQueue();
+    this.deps.pods.addHandler(this.podHandler);
+    this.deps.nodes.addHandler(this.nodeHandler);
+    for (const o of this.deps.pods.values()) this.onPod(o);
+    this.periodic = setInterval(() => this.queue.moveAllToActive(), PERIODIC_RETRY_MS);
+    this.periodic.unref();
+    this.loop = this.run();
+    this.deps.log.info({ pending: this.queue.activeCount }, 'scheduler started');
+  }
+
+  /** Stops at once (leadership lost or shutdown); binds in flight fail on the fence. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.deps.pods.removeHandler(this.podHandler);
+    this.deps.nodes.removeHandler(this.nodeHandler);
+    clearTimeout(this.retryTimer);
+    clearInterval(this.periodic);
+    this.queue.close();
+    await this.loop;
+    this.assumed.clear();
+    this.deps.log.info('scheduler stopped');
+  }
+
+  /** Pods waiting for a node that fits (for tests and metrics). */
+  get parkedCount(): number {
+    return this.queue.parkedCount;
+  }
+
+  private onPod(o: ApiObject): void {
+    const p = podOf(o);
+    if (!p) return;
+    const key = keyOf(o);
+    if (p.spec?.nodeName) {
+      // Bound (by us or by the user): the cache now counts it on its node.
+      this.assumed.delete(key);
+      this.queue.forget(key);
+      return;
+    }
+    if (!metaOf(o).deletionTimestamp) this.queue.add(key);
+  }
+
+  private clusterChanged(): void {
+    if (this.retryTimer || !this.running) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.queue.moveAllToActive();
+    }, RETRY_DEBOUNCE_MS);
+  }
+
+  private async run(): Promise<void> {
+    const queue = this.queue;
+    while (this.running && (await queue.next())) {
+      const keys = queue.popBatch(BATCH);
+      try {
+        await this.scheduleBatch(keys);
+      } catch (err) {
+        // Unexpected (a bug or a plugin that threw): retrying the same input would fail the
+        // same way at once, so retry later instead of spinning.
+        this.deps.log.error({ err, keys: keys.length }, 'scheduling batch failed');
+        for (const k of keys) queue.addAfter(k, 1000);
+      }
+    }
+  }
+
+  private async scheduleBatch(keys: readonly string[]): Promise<void> {
+    const { pods, nodes, podsByNode } = this.deps;
+    const snapshot = buildSnapshot(nodes.values(), (n) => podsByNode.podsOn(n), this.assumed);
+    const infos: NodeInfo[] = [...snapshot.nodes];
+    const indexOf = new Map(infos.map((info, i) => [info.node.metadata?.name ?? '', i]));
+    const writes: Promise<void>[] = [];
+    for (const key of keys) {
+      const cached = pods.peek(key);
+      const pod = cached && podOf(cached);
+      // Gone, bound meanwhile, being deleted, or already being bound: nothing to do.
+      if (!cached || !pod || pod.spec?.nodeName || metaOf(cached).deletionTimestamp || this.assumed.has(key)) continue;
+      const placement = this.deps.place(pod, { nodes: infos, imagePlatforms: snapshot.imagePlatforms });
+      if (placement.ok) {
+        const i = indexOf.get(placement.nodeName);
+        if (i !== undefined) infos[i] = withPod(infos[i]!, pod);
+        this.assumed.set(key, { nodeName: placement.nodeName, pod });
+        writes.push(this.bind(key, cached, placement.nodeName));
+      } else {
+        writes.push(this.markUnschedulable(key, cached, placement.message));
+      }
+    }
+    await Promise.all(writes);
+  }
+
+  /** Binds with one fenced transaction that also compares the pod's version. */
+  private async bind(key: string, cached: ApiObject, nodeName: string): Promise<void> {
+    const { store, clock, log } = this.deps;
+    const copy = cloneObject(cached);
+    const pod = podOf(copy)!;
+    pod.spec!.nodeName = nodeName;
+    const status = pod.status ?? PodStatus.fromPartial({ phase: 'Pending' });
+    if (!status.phase) status.phase = 'Pending';
+    status.conditions = setCondition(status.conditions, { type: 'PodScheduled', status: 'True', reason: '', message: '' }, rfc3339(clock.now()));
+    pod.status = status;
+    try {
+      await store.update(copy, this.deps.fence());
+      log.info({ pod: key.slice('pods/'.length), node: nodeName }, 'pod bound');
+    } catch (err) {
+      this.assumed.delete(key);
+      this.handleWriteError(key, err, 'bind');
+    }
+  }
+
+  /** Records why the pod fits nowhere (only when that changed) and parks it. */
+  private async markUnschedulable(key: string, cached: ApiObject, message: string): Promise<void> {
+    const { store, clock, log } = this.deps;
+    const pod = podOf(cached)!;
+    const current = findCondition(pod.status?.conditions, 'PodScheduled');
+    this.queue.park(key);
+    if (current?.status === 'False' && current.reason === UNSCHEDULABLE_REASON && current.message === message) return;
+    const copy = cloneObject(cached);
+    const p = podOf(copy)!;
+    const status = p.status ?? PodStatus.fromPartial({});
+    if (!status.phase) status.phase = 'Pending';
+    status.conditions = setCondition(status.conditions, { type: 'PodScheduled', status: 'False', reason: UNSCHEDULABLE_REASON, message }, rfc3339(clock.now()));
+    p.status = status;
+    try {
+      await store.update(copy, this.deps.fence());
+      log.info({ pod: key.slice('pods/'.length), reason: message }, 'pod unschedulable');
+    } catch (err) {
+      this.handleWriteError(key, err, 'record unschedulable');
+    }
+  }
+
+  private handleWriteError(key: string, err: unknown, what: string): void {
+    const { log } = this.deps;
+    if (err instanceof NotLeaderError) {
+      // Deposed: the new leader schedules this pod; nothing to retry here.
+      log.warn({ pod: key, err: err.message }, `${what} refused: no longer the leader`);
+      return;
+    }
+    if (err instanceof NotFoundError) return; // Deleted meanwhile: done.
+    if (err instanceof ConflictError) {
+      // The pod changed since the cache showed it; the informer delivers the new version
+      // and a short pause lets it arrive before the retry.
+      this.queue.addAfter(key, 20);
+      return;
+    }
+    // etcd unavailable or an unexpected error: retry with a pause.
+    log.warn({ pod: key, err: (err as Error).message }, `${what} failed; retrying`);
+    this.queue.addAfter(key, 1000);
+  }
+}
+
+function podOf(o: ApiObject): Pod | undefined {
+  return o.resource?.$case === 'pod' ? o.resource.pod : undefined;
+}
+
+function keyOf(o: ApiObject): string {
+  const m = metaOf(o);
+  return `pods/${m.namespace}/${m.name}`;
+}

@@ -1,0 +1,111 @@
+import { parseCpuMillis, parseMemoryBytes, podRequests, type ApiObject, type Node, type Pod } from '@orchard/api';
+import type { ClusterSnapshot, NodeInfo, Resources } from './framework/types';
+
+/** Kubernetes' default pod capacity of a node that reports none. */
+const DEFAULT_MAX_PODS = 110;
+
+/**
+ * Builds the scheduler's view of the cluster: every node (the plugins decide which can
+ * take pods) with the pods bound to it, including bindings assumed but not yet seen in
+ * the cache. Pods that finished (Succeeded, Failed) no longer hold resources.
+ */
+export function buildSnapshot(
+  nodes: Iterable<ApiObject>,
+  podsOn: (nodeName: string) => readonly ApiObject[],
+  assumed: ReadonlyMap<string, { readonly nodeName: string; readonly pod: Pod }>,
+): ClusterSnapshot {
+  const assumedByNode = new Map<string, Array<[string, Pod]>>();
+  for (const [key, a] of assumed) {
+    let list = assumedByNode.get(a.nodeName);
+    if (!list) assumedByNode.set(a.nodeName, (list = []));
+    list.push([key, a.pod]);
+  }
+  const infos: NodeInfo[] = [];
+  const imagePlatforms = new Map<string, string[]>();
+  for (const o of nodes) {
+    if (o.resource?.$case !== 'node') continue;
+    const node = o.resource.node;
+    const name = node.metadata?.name ?? '';
+    const pods: Pod[] = [];
+    const seen = new Set<string>();
+    for (const p of podsOn(name)) {
+      if (p.resource?.$case !== 'pod') continue;
+      const pod = p.resource.pod;
+      if (isTerminal(pod)) continue;
+      seen.add(`pods/${pod.metadata?.namespace}/${pod.metadata?.name}`);
+      pods.push(pod);
+    }
+    for (const [key, pod] of assumedByNode.get(name) ?? []) if (!seen.has(key)) pods.push(pod);
+    infos.push(nodeInfo(node, pods));
+    for (const img of node.status?.images ?? []) {
+      if (img.platforms.length === 0) continue;
+      for (const ref of img.names) {
+        const known = imagePlatforms.get(ref) ?? [];
+        for (const pl of img.platforms) if (!known.includes(pl)) known.push(pl);
+        imagePlatforms.set(ref, known);
+      }
+    }
+  }
+  return { nodes: infos, imagePlatforms };
+}
+
+/** A NodeInfo for a node running `pods`. */
+export function nodeInfo(node: Node, pods: readonly Pod[]): NodeInfo {
+  let cpuMillis = 0;
+  let memoryBytes = 0;
+  for (const p of pods) {
+    const r = safeRequests(p);
+    cpuMillis += r.cpuMillis;
+    memoryBytes += r.memoryBytes;
+  }
+  return { node, pods, allocatable: allocatableOf(node), requested: { cpuMillis, memoryBytes, pods: pods.length } };
+}
+
+/** The node with one more pod: a new NodeInfo (plugins cache by the identity of `pods`). */
+export function withPod(info: NodeInfo, pod: Pod): NodeInfo {
+  const r = safeRequests(pod);
+  return {
+    node: info.node,
+    pods: [...info.pods, pod],
+    allocatable: info.allocatable,
+    requested: {
+      cpuMillis: info.requested.cpuMillis + r.cpuMillis,
+      memoryBytes: info.requested.memoryBytes + r.memoryBytes,
+      pods: info.requested.pods + 1,
+    },
+  };
+}
+
+/** What a node offers; falls back to capacity when allocatable is not reported. */
+export function allocatableOf(node: Node): Resources {
+  const a = { ...(node.status?.capacity ?? {}), ...(node.status?.allocatable ?? {}) };
+  return {
+    cpuMillis: quantity(a.cpu, parseCpuMillis, 0),
+    memoryBytes: quantity(a.memory, parseMemoryBytes, 0),
+    pods: quantity(a.pods, Number, DEFAULT_MAX_PODS),
+  };
+}
+
+function quantity(v: string | undefined, parse: (s: string) => number, fallback: number): number {
+  if (v === undefined || v === '') return fallback;
+  try {
+    const n = parse(v);
+    return Number.isFinite(n) ? n : fallback;
+  } catch {
+    // An agent that reports garbage offers nothing rather than crashing the scheduler.
+    return 0;
+  }
+}
+
+function safeRequests(pod: Pod): { cpuMillis: number; memoryBytes: number } {
+  try {
+    return podRequests(pod);
+  } catch {
+    return { cpuMillis: 0, memoryBytes: 0 };
+  }
+}
+
+export function isTerminal(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase === 'Succeeded' || phase === 'Failed';
+}
