@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { fitErrorMessage } from './fit-error';
 import { findPlacement } from './find-placement';
 import { GiB, makeNode, makePod } from './fixtures';
+import type { Profile } from './profiles';
 import { BIN_PACKING_PROFILE, numFeasibleNodesToFind } from './profiles';
+import { FILTERS, scorePlugin } from './registry';
 import type { NodeInfo } from './types';
 
 function nodes(count: number, o: Partial<Parameters<typeof makeNode>[0]> = {}): NodeInfo[] {
@@ -107,9 +109,24 @@ describe('findPlacement: choosing', () => {
     expect(findPlacement(makePod({ cpu: '100m' }), { nodes: [down, busy] })).toMatchObject({ ok: true, nodeName: 'busy' });
   });
 
-  it('reports the weighted score of the winner', () => {
+  it('reports the weighted sum of the winner', () => {
+    const profile: Profile = {
+      name: 'test',
+      filters: FILTERS,
+      scores: [
+        { plugin: scorePlugin('NodeResourcesLeastAllocated'), weight: 2 },
+        { plugin: scorePlugin('ThermalHeadroom'), weight: 1 },
+      ],
+      percentageOfNodesToScore: 100,
+    };
+    const hot = makeNode({ name: 'hot', health: { socTemperatureCelsius: 70 } });
+    const p = findPlacement(makePod({ cpu: '1', memory: '1Gi' }), { nodes: [idle, hot] }, { profile });
+    expect(p).toEqual({ ok: true, nodeName: 'idle', score: 2 * 75 + 100 });
+  });
+
+  it('default weights: taints 3, least-allocated 1, thermal 1; skipped plugins add 0', () => {
     const p = findPlacement(makePod({ cpu: '1', memory: '1Gi' }), { nodes: [idle] });
-    expect(p).toEqual({ ok: true, nodeName: 'idle', score: 75 });
+    expect(p).toEqual({ ok: true, nodeName: 'idle', score: 3 * 100 + 75 + 100 });
   });
 });
 

@@ -1,5 +1,5 @@
 import type { AnyFilterPlugin, WeightedScore } from './plugin';
-import { FILTERS, SCORES } from './registry';
+import { FILTERS, scorePlugin } from './registry';
 
 /** A named choice of plugins and weights, selected by a pod's spec.schedulerName. */
 export interface Profile {
@@ -20,17 +20,35 @@ export const DEFAULT_PROFILE = 'default-scheduler';
 /** Packs pods onto the fullest nodes that fit, leaving whole Pis idle (and able to sleep). */
 export const BIN_PACKING_PROFILE = 'bin-packing';
 
+// Kubernetes' default weights where it has the plugin: taints 3, affinity and topology
+// spread 2, resources 1. SelectorSpread and ThermalHeadroom are tie-level nudges (1 each):
+// they should order otherwise comparable nodes, not overrule what the user asked for.
 const defaultProfile: Profile = {
   name: DEFAULT_PROFILE,
   filters: FILTERS,
-  scores: [{ plugin: SCORES.NodeResourcesLeastAllocated, weight: 1 }],
+  scores: [
+    { plugin: scorePlugin('TaintToleration'), weight: 3 },
+    { plugin: scorePlugin('NodeAffinity'), weight: 2 },
+    { plugin: scorePlugin('PodTopologySpread'), weight: 2 },
+    { plugin: scorePlugin('NodeResourcesLeastAllocated'), weight: 1 },
+    { plugin: scorePlugin('SelectorSpread'), weight: 1 },
+    { plugin: scorePlugin('ThermalHeadroom'), weight: 1 },
+  ],
   percentageOfNodesToScore: 0,
 };
 
+// SelectorSpread is left out on purpose: it would pull replicas apart, against packing.
+// Users who want replicas apart anyway say so with topologySpreadConstraints or anti-affinity.
 const binPackingProfile: Profile = {
   name: BIN_PACKING_PROFILE,
   filters: FILTERS,
-  scores: [{ plugin: SCORES.NodeResourcesMostAllocated, weight: 1 }],
+  scores: [
+    { plugin: scorePlugin('TaintToleration'), weight: 3 },
+    { plugin: scorePlugin('NodeAffinity'), weight: 2 },
+    { plugin: scorePlugin('PodTopologySpread'), weight: 2 },
+    { plugin: scorePlugin('NodeResourcesMostAllocated'), weight: 1 },
+    { plugin: scorePlugin('ThermalHeadroom'), weight: 1 },
+  ],
   // Packing needs the whole picture: the fullest node that fits may be anywhere.
   percentageOfNodesToScore: 100,
 };

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { Affinity } from '@orchard/api';
+import type { PodOptions } from '../../framework/fixtures';
+import { makeNode, makePod } from '../../framework/fixtures';
+import { runFilter } from '../../framework/run-plugin';
+import {
+  ErrReasonAffinityRulesNotMatch,
+  ErrReasonAntiAffinityRulesNotMatch,
+  ErrReasonExistingAntiAffinityRulesNotMatch,
+  interPodAffinity,
+} from './inter-pod-affinity';
+
+const HOST = 'kubernetes.io/hostname';
+
+function antiAffinity(matchLabels: Record<string, string>, topologyKey = HOST, namespaces: string[] = []): Affinity {
+  return Affinity.fromPartial({
+    podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels }, topologyKey, namespaces }] },
+  });
+}
+
+function affinity(matchLabels: Record<string, string>, topologyKey = HOST): Affinity {
+  return Affinity.fromPartial({
+    podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels }, topologyKey }] },
+  });
+}
+
+describe('InterPodAffinity', () => {
+  // Two nodes: "a" holds a web pod (zone z1), "b" is empty (zone z2). The pod is checked against "a".
+  const cases: { name: string; onA: PodOptions[]; pod: PodOptions; reasons: string[] }[] = [
+    { name: 'no rules fit', onA: [{ labels: { app: 'web' } }], pod: {}, reasons: [] },
+    {
+      name: 'anti-affinity against a pod on the node rejects',
+      onA: [{ labels: { app: 'web' } }],
+      pod: { labels: { app: 'web' }, affinity: antiAffinity({ app: 'web' }) },
+      reasons: [ErrReasonAntiAffinityRulesNotMatch],
+    },
+    {
+      name: 'anti-affinity against other labels fits',
+      onA: [{ labels: { app: 'db' } }],
+      pod: { labels: { app: 'web' }, affinity: antiAffinity({ app: 'web' }) },
+      reasons: [],
+    },
+    {
+      name: 'anti-affinity only looks in the pod namespace by default',
+      onA: [{ labels: { app: 'web' }, namespace: 'other' }],
+      pod: { labels: { app: 'web' }, affinity: antiAffinity({ app: 'web' }) },
+      reasons: [],
+    },
+    {
+      name: 'anti-affinity with listed namespaces looks there',
+      onA: [{ labels: { app: 'web' }, namespace: 'other' }],
+      pod: { labels: { app: 'web' }, affinity: antiAffinity({ app: 'web' }, HOST, ['other']) },
+      reasons: [ErrReasonAntiAffinityRulesNotMatch],
+    },
+    {
+      name: 'anti-affinity over zones rejects the whole zone',
+      onA: [],
+      pod: { labels: { app: 'web' }, affinity: antiAffinity({ app: 'web' }, 'zone') },
+      reasons: [ErrReasonAntiAffinityRulesNotMatch],
+    },
+    {
+      name: 'an existing pod’s anti-affinity keeps the pod away',
+      onA: [{ labels: { app: 'db' }, affinity: antiAffinity({ app: 'web' }) }],
+      pod: { labels: { app: 'web' } },
+      reasons: [ErrReasonExistingAntiAffinityRulesNotMatch],
+    },
+    {
+      name: 'an existing pod’s anti-affinity for other labels does not',
+      onA: [{ labels: { app: 'db' }, affinity: antiAffinity({ app: 'cache' }) }],
+      pod: { labels: { app: 'web' } },
+      reasons: [],
+    },
+    {
+      name: 'affinity to a pod on the node fits',
+      onA: [{ labels: { app: 'db' } }],
+      pod: { labels: { app: 'web' }, affinity: affinity({ app: 'db' }) },
+      reasons: [],
+    },
+    {
+      name: 'affinity to a pod that runs elsewhere rejects',
+      onA: [],
+      pod: { labels: { app: 'web' }, affinity: affinity({ app: 'db' }) },
+      reasons: [ErrReasonAffinityRulesNotMatch],
+    },
+    {
+      name: 'self-affinity lets the first pod of a group in',
+      onA: [],
+      pod: { labels: { app: 'api' }, affinity: affinity({ app: 'api' }) },
+      reasons: [],
+    },
+    {
+      name: 'self-affinity joins the group once it exists elsewhere',
+      onA: [],
+      pod: { labels: { app: 'web' }, affinity: affinity({ app: 'web' }) },
+      reasons: [ErrReasonAffinityRulesNotMatch],
+    },
+  ];
+  it.each(cases)('$name', ({ onA, pod, reasons }) => {
+    const a = makeNode({ name: 'a', labels: { zone: 'z1' }, pods: onA.map((o, i) => makePod({ name: `a-${i}`, ...o })) });
+    const b = makeNode({ name: 'b', labels: { zone: 'z2' }, pods: [makePod({ name: 'b-0', labels: { app: 'other' } })] });
+    const z1 = makeNode({ name: 'c', labels: { zone: 'z1' }, pods: [makePod({ name: 'c-0', labels: { app: 'web' } })] });
+    const status = runFilter(interPodAffinity(), makePod(pod), a, { nodes: [a, b, z1] });
+    expect(status.reasons).toEqual(reasons);
+  });
+});

@@ -1,0 +1,135 @@
+import type { Pod, PodAffinityTerm } from '@orchard/api';
+import { compileLabelSelector, type LabelMatcher } from '../../framework/label-selector';
+import type { CycleContext, FilterPlugin } from '../../framework/plugin';
+import { SKIP } from '../../framework/plugin';
+import { podsIndex } from '../../framework/pods-index';
+import { SUCCESS, unschedulable } from '../../framework/status';
+import { topologyValue } from '../../framework/topology';
+import type { NodeInfo } from '../../framework/types';
+
+export const Name = 'InterPodAffinity';
+
+/** Kubernetes' reasons, one per rule that can fail. */
+export const ErrReasonAffinityRulesNotMatch = "node(s) didn't match pod affinity rules";
+export const ErrReasonAntiAffinityRulesNotMatch = "node(s) didn't match pod anti-affinity rules";
+export const ErrReasonExistingAntiAffinityRulesNotMatch = "node(s) didn't satisfy existing pods anti-affinity rules";
+
+const AFFINITY = unschedulable(ErrReasonAffinityRulesNotMatch);
+const ANTI_AFFINITY = unschedulable(ErrReasonAntiAffinityRulesNotMatch);
+const EXISTING_ANTI_AFFINITY = unschedulable(ErrReasonExistingAntiAffinityRulesNotMatch);
+
+/** A term compiled for the cycle: which pods it selects and over which topology. */
+interface CompiledTerm {
+  readonly topologyKey: string;
+  readonly namespaces: readonly string[];
+  readonly matches: LabelMatcher;
+}
+
+function compileTerm(term: PodAffinityTerm, ownNamespace: string): CompiledTerm {
+  return {
+    topologyKey: term.topologyKey,
+    // An empty list means the namespace of the pod that carries the term.
+    namespaces: term.namespaces.length > 0 ? term.namespaces : [ownNamespace],
+    matches: compileLabelSelector(term.labelSelector),
+  };
+}
+
+function selects(term: CompiledTerm, pod: Pod): boolean {
+  return term.namespaces.includes(pod.metadata?.namespace ?? '') && term.matches(pod.metadata?.labels);
+}
+
+/** Per node: the existing pods' required anti-affinity terms (usually none). */
+const existingAntiTerms = podsIndex((pods) => {
+  const out: CompiledTerm[] = [];
+  for (const pod of pods) {
+    for (const t of pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
+      out.push(compileTerm(t, pod.metadata?.namespace ?? ''));
+    }
+  }
+  return out;
+});
+
+/** Domains (topology values) per term, computed once per cycle over every pod of the cluster. */
+export interface InterPodAffinityState {
+  /** The pod's anti-affinity: domains that already hold a selected pod. */
+  readonly anti: readonly { readonly key: string; readonly taken: ReadonlySet<string> }[];
+  /** The pod's affinity: domains that hold a selected pod, or null when any domain will do. */
+  readonly affinity: readonly { readonly key: string; readonly allowed: ReadonlySet<string> | null }[];
+  /** Existing pods' anti-affinity that selects this pod: forbidden domains per topology key. */
+  readonly existing: readonly { readonly key: string; readonly forbidden: ReadonlySet<string> }[];
+}
+
+function domainsSelecting(term: CompiledTerm, nodes: readonly NodeInfo[]): Set<string> {
+  const out = new Set<string>();
+  for (const ni of nodes) {
+    const value = topologyValue(ni.node, term.topologyKey);
+    if (value === undefined || out.has(value)) continue;
+    for (const p of ni.pods) {
+      if (selects(term, p)) {
+        out.add(value);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function preFilter(pod: Pod, ctx: CycleContext): InterPodAffinityState | typeof SKIP {
+  const nodes = ctx.snapshot.nodes;
+  const ns = pod.metadata?.namespace ?? '';
+  const existing = new Map<string, Set<string>>();
+  for (const ni of nodes) {
+    for (const term of existingAntiTerms(ni.pods)) {
+      if (!selects(term, pod)) continue;
+      const value = topologyValue(ni.node, term.topologyKey);
+      if (value === undefined) continue;
+      let set = existing.get(term.topologyKey);
+      if (!set) existing.set(term.topologyKey, (set = new Set()));
+      set.add(value);
+    }
+  }
+  const affinity = pod.spec?.affinity;
+  const antiTerms = (affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => compileTerm(t, ns));
+  const affTerms = (affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => compileTerm(t, ns));
+  if (existing.size === 0 && antiTerms.length === 0 && affTerms.length === 0) return SKIP;
+
+  const anti = antiTerms.map((t) => ({ key: t.topologyKey, taken: domainsSelecting(t, nodes) }));
+  // Kubernetes lets the first pod of a group in when nothing matches its affinity yet but it
+  // would match itself; otherwise a group with self-affinity could never start.
+  const domains = affTerms.map((t) => domainsSelecting(t, nodes));
+  const firstOfGroup = domains.every((d) => d.size === 0) && affTerms.every((t) => selects(t, pod));
+  const aff = affTerms.map((t, i) => ({ key: t.topologyKey, allowed: firstOfGroup ? null : domains[i]! }));
+  return { anti, affinity: aff, existing: [...existing].map(([key, forbidden]) => ({ key, forbidden })) };
+}
+
+/**
+ * Required pod affinity and anti-affinity, both ways: the pod's own rules against the pods
+ * already placed, and the placed pods' anti-affinity against the pod. Any topology key works;
+ * kubernetes.io/hostname (one domain per node) is what Pi clusters mostly use.
+ */
+export function interPodAffinity(): FilterPlugin<InterPodAffinityState> {
+  return {
+    name: Name,
+    preFilter,
+    // Kubernetes' order: existing pods' anti-affinity, the pod's anti-affinity, its affinity.
+    filter: (state, _pod, nodeInfo) => {
+      const node = nodeInfo.node;
+      for (let i = 0; i < state.existing.length; i++) {
+        const e = state.existing[i]!;
+        const value = topologyValue(node, e.key);
+        if (value !== undefined && e.forbidden.has(value)) return EXISTING_ANTI_AFFINITY;
+      }
+      for (let i = 0; i < state.anti.length; i++) {
+        const a = state.anti[i]!;
+        const value = topologyValue(node, a.key);
+        if (value !== undefined && a.taken.has(value)) return ANTI_AFFINITY;
+      }
+      for (let i = 0; i < state.affinity.length; i++) {
+        const a = state.affinity[i]!;
+        const value = topologyValue(node, a.key);
+        if (value === undefined || (a.allowed !== null && !a.allowed.has(value))) return AFFINITY;
+      }
+      return SUCCESS;
+    },
+  };
+}

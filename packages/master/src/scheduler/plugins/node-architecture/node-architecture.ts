@@ -1,0 +1,76 @@
+import type { Node, Pod } from '@orchard/api';
+import type { CycleContext, FilterPlugin } from '../../framework/plugin';
+import { SKIP } from '../../framework/plugin';
+import { SUCCESS, unschedulable } from '../../framework/status';
+import type { Platform } from './platform';
+import { nodePlatform, parsePlatform, runsOn } from './platform';
+
+export const Name = 'NodeArchitecture';
+
+/** Orchard's reason: there is no Kubernetes equivalent (kubelet finds out at pull time). */
+export const ErrReason = "node(s) didn't match the architecture of the pod's images";
+
+const MISMATCH = unschedulable(ErrReason);
+
+/** The cycle state: the platforms of each known image, and verdicts per node platform. */
+export interface ArchitectureState {
+  readonly images: readonly (readonly Platform[])[];
+  /** Few distinct node platforms exist in a cluster; decide each once per cycle. */
+  readonly verdicts: Map<string, boolean>;
+}
+
+/** The images a pod runs (init containers included: they run on the same node). */
+export function podImages(pod: Pod): string[] {
+  return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => c.image);
+}
+
+/**
+ * Never places a pod on a node whose platform one of its images does not provide, so an
+ * "exec format error" cannot happen at run time. Images whose platforms are unknown (not in
+ * snapshot.imagePlatforms) do not restrict placement, nor do nodes that have not reported
+ * their architecture.
+ */
+export function nodeArchitecture(): FilterPlugin<ArchitectureState> {
+  return {
+    name: Name,
+    preFilter: (pod, ctx: CycleContext) => {
+      const known = ctx.snapshot.imagePlatforms;
+      if (!known) return SKIP;
+      const images: Platform[][] = [];
+      for (const image of podImages(pod)) {
+        const platforms = known.get(image);
+        if (platforms && platforms.length > 0) images.push(platforms.map(parsePlatform));
+      }
+      return images.length > 0 ? { images, verdicts: new Map() } : SKIP;
+    },
+    filter: (state, _pod, nodeInfo) => {
+      const platform = nodePlatform(nodeInfo.node);
+      if (!platform) return SUCCESS;
+      let fits = state.verdicts.get(platform.key);
+      if (fits === undefined) {
+        fits = state.images.every((provided) => provided.some((p) => runsOn(p, platform)));
+        state.verdicts.set(platform.key, fits);
+      }
+      return fits ? SUCCESS : MISMATCH;
+    },
+  };
+}
+
+/**
+ * Gathers image platforms from what nodes report (status.images), for the master to merge
+ * with what the registry says. Every name of an image (tags, digests) maps to its platforms.
+ */
+export function imagePlatformsFromNodes(nodes: readonly Node[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const node of nodes) {
+    for (const image of node.status?.images ?? []) {
+      if (image.platforms.length === 0) continue;
+      for (const name of image.names) {
+        const known = out.get(name) ?? [];
+        for (const p of image.platforms) if (!known.includes(p)) known.push(p);
+        out.set(name, known);
+      }
+    }
+  }
+  return out;
+}

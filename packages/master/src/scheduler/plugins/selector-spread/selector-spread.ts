@@ -1,0 +1,46 @@
+import type { Pod } from '@orchard/api';
+import type { ScorePlugin } from '../../framework/plugin';
+import { normalizeToMax, SKIP } from '../../framework/plugin';
+import { podsIndex } from '../../framework/pods-index';
+
+export const Name = 'SelectorSpread';
+
+/**
+ * What makes pods "the same workload": the controller that owns them (a ReplicaSet, a Job),
+ * or for bare pods their namespace and exact label set. Undefined for a bare pod without
+ * labels: there is nothing to spread it away from.
+ */
+export function spreadKey(pod: Pod): string | undefined {
+  const meta = pod.metadata;
+  const owner = meta?.ownerReferences?.find((o) => o.controller);
+  if (owner) return `owner:${owner.uid}`;
+  const labels = meta?.labels ?? {};
+  const keys = Object.keys(labels);
+  if (keys.length === 0) return undefined;
+  keys.sort();
+  return `labels:${meta?.namespace ?? ''}:${keys.map((k) => `${k}=${labels[k]}`).join(',')}`;
+}
+
+/** Per node: how many pods of each workload it runs. */
+const workloadCounts = podsIndex((pods) => {
+  const counts = new Map<string, number>();
+  for (const p of pods) {
+    const key = spreadKey(p);
+    if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+});
+
+/**
+ * Spreads the replicas of a workload across nodes, so that losing one Pi loses as few of them
+ * as possible: the raw score is the number of the workload's pods on the node, normalized so
+ * the node with the most scores 0 and nodes with none score 100.
+ */
+export function selectorSpread(): ScorePlugin<string> {
+  return {
+    name: Name,
+    preScore: (pod) => spreadKey(pod) ?? SKIP,
+    score: (key, _pod, nodeInfo) => workloadCounts(nodeInfo.pods).get(key) ?? 0,
+    normalize: (_state, scores, count) => normalizeToMax(scores, count, true),
+  };
+}
