@@ -209,15 +209,19 @@ export function decodeObject(json: unknown): ApiObject {
   return ApiObject.fromJSON({ [info.case]: normalized });
 }
 
+/** The objects of a manifest text that decoded, and one line per document that did not. */
+export interface DecodedManifests {
+  objects: ApiObject[];
+  problems: string[];
+}
+
 /**
- * Parses a manifest text: multi-document YAML (`---`) or JSON. Empty documents are
- * skipped; a `kind: List` expands into its items. Nothing is returned unless every
- * document decodes.
- * @param source names the input in errors (a file name or "-" for stdin).
- * @throws ManifestError listing the problem of each failing document, with its number
- *   (and line for malformed YAML).
+ * Decodes a manifest text: multi-document YAML (`---`) or JSON. Empty documents are
+ * skipped; a `kind: List` expands into its items. Good documents are returned even when
+ * others fail, so a caller can report every problem of a file in one go.
+ * @param source names the input in problems (a file name or "STDIN").
  */
-export function parseManifests(text: string, source: string): ApiObject[] {
+export function decodeManifests(text: string, source: string): DecodedManifests {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [];
@@ -251,11 +255,22 @@ export function parseManifests(text: string, source: string): ApiObject[] {
       try {
         objects.push(decodeObject(item));
       } catch (err) {
-        const at = items.length > 1 || item !== json ? ` (items[${j}])` : '';
+        const at = item !== json ? ` (items[${j}])` : '';
         problems.push(`${where}${at}: ${(err as Error).message}`);
       }
     });
   });
+  return { objects, problems };
+}
+
+/**
+ * Parses a manifest text (see decodeManifests); nothing is returned unless every
+ * document decodes.
+ * @throws ManifestError listing the problem of each failing document, with its number
+ *   (and line and column for malformed YAML).
+ */
+export function parseManifests(text: string, source: string): ApiObject[] {
+  const { objects, problems } = decodeManifests(text, source);
   if (problems.length > 0) throw new ManifestError(problems);
   return objects;
 }
@@ -307,7 +322,7 @@ export function encodeObject(obj: ApiObject): Record<string, unknown> {
 
 /** A list of objects as `kubectl get -o yaml|json` prints several: `kind: List` with items. */
 export function encodeList(objs: readonly ApiObject[]): Record<string, unknown> {
-  return { apiVersion: 'v1', kind: 'List', items: objs.map(encodeObject), metadata: { resourceVersion: '' } };
+  return { apiVersion: 'v1', items: objs.map(encodeObject), kind: 'List', metadata: { resourceVersion: '' } };
 }
 
 /** YAML text of a plain value, for `-o yaml` (no line folding, so long strings stay greppable). */

@@ -187,6 +187,8 @@ function validateResources(r: ResourceRequirements | undefined, p: string, errs:
   }
   for (const [name, q] of Object.entries(r.requests)) {
     const path = `${p}.requests[${name}]`;
+    // A request defaulted from an invalid limit has already been reported with the limit.
+    if (r.limits[name] === q && !limits.has(name)) continue;
     if (!isKnownResourceName(name)) errs.invalid(path, name, 'must be a standard resource type or fully qualified');
     if (!validateQuantity(path, q, errs)) continue;
     const limit = limits.get(name);

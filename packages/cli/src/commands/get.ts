@@ -1,0 +1,135 @@
+import { Command, Option } from 'commander';
+import {
+  GetRequest,
+  ListRequest,
+  MasterInfo,
+  WatchRequest,
+  metaOf,
+  toYaml,
+  type ApiObject,
+  type KindInfo,
+} from '@orchard/api';
+import type { ClusterApi } from '../client';
+import { CommandErrors, globalsOf, namespaceOf, withCluster, type Context, type GlobalOptions } from '../context';
+import { OUTPUT_FORMATS, printJson, printNames, printYaml, type OutputFormat } from '../printers/formats';
+import { printMasters, printTable } from '../printers/table';
+import { parseResourceArgs } from './resource-args';
+
+export interface GetOptions {
+  output?: OutputFormat;
+  allNamespaces?: boolean;
+  selector?: string;
+  fieldSelector?: string;
+  watch?: boolean;
+  noHeaders?: boolean;
+}
+
+/** `orchard get KIND [NAME...]` and `orchard get masters`. */
+export function getCommand(ctx: Context): Command {
+  return new Command('get')
+    .description('Display one or many resources (pods, nodes, namespaces, masters)')
+    .argument('[resource...]', 'KIND [NAME...] or KIND/NAME...')
+    .addOption(new Option('-o, --output <format>', 'output format').choices([...OUTPUT_FORMATS]))
+    .option('-A, --all-namespaces', 'list across all namespaces')
+    .option('-l, --selector <selector>', 'label selector, e.g. app=web,tier!=db')
+    .option('--field-selector <selector>', 'field selector, e.g. spec.nodeName=pi1')
+    .option('-w, --watch', 'after listing, watch for changes')
+    .option('--no-headers', 'do not print table headers')
+    .action(async (args: string[], opts: GetOptions & { headers?: boolean }, cmd: Command) => {
+      await runGet(ctx, globalsOf(cmd), args, { ...opts, noHeaders: opts.headers === false });
+    });
+}
+
+async function runGet(ctx: Context, globals: GlobalOptions, args: string[], opts: GetOptions): Promise<void> {
+  if (args.length > 0 && ['masters', 'master'].includes(args[0]!.toLowerCase())) {
+    await withCluster(ctx, globals, async (c) => {
+      const { masters } = await c.listMasters();
+      const out = opts.output;
+      if (out === 'json') ctx.io.stdout(JSON.stringify(masters.map((m) => MasterInfo.toJSON(m)), null, 4) + '\n');
+      else if (out === 'yaml') ctx.io.stdout(toYaml(masters.map((m) => MasterInfo.toJSON(m))));
+      else if (out === 'name') ctx.io.stdout(masters.map((m) => `master/${m.name}\n`).join(''));
+      else ctx.io.stdout(printMasters(masters, ctx.io.now()));
+    });
+    return;
+  }
+  const { kind, names } = parseResourceArgs(args, 'get');
+  const ns = namespaceOf(globals);
+  await withCluster(ctx, globals, async (c) => {
+    if (opts.watch) return watch(ctx, c, kind, names, ns, opts);
+    const errors: string[] = [];
+    let objects: ApiObject[];
+    if (names.length > 0) {
+      objects = [];
+      for (const name of names) {
+        try {
+          objects.push(await c.get(GetRequest.fromPartial({ kind: kind.plural, namespace: ns, name })));
+        } catch (err) {
+          errors.push((err as Error).message);
+        }
+      }
+    } else {
+      const res = await c.list(
+        ListRequest.fromPartial({
+          kind: kind.plural,
+          namespace: ns,
+          allNamespaces: opts.allNamespaces ?? false,
+          labelSelector: opts.selector ?? '',
+          fieldSelector: opts.fieldSelector ?? '',
+        }),
+      );
+      objects = res.items;
+    }
+    print(ctx, kind, objects, names.length !== 1, opts, ns);
+    if (errors.length > 0) throw new CommandErrors(errors);
+  });
+}
+
+function print(ctx: Context, kind: KindInfo, objects: ApiObject[], asList: boolean, opts: GetOptions, ns: string): void {
+  const out = opts.output ?? '';
+  if (out === 'json') return ctx.io.stdout(printJson(objects, asList));
+  if (out === 'yaml') return ctx.io.stdout(printYaml(objects, asList));
+  if (objects.length === 0) {
+    if (asList) ctx.io.stderr(noResources(kind, ns, opts.allNamespaces ?? false));
+    return;
+  }
+  if (out === 'name') return ctx.io.stdout(printNames(objects));
+  const tableOpts = { wide: out === 'wide', allNamespaces: opts.allNamespaces ?? false, now: ctx.io.now() };
+  ctx.io.stdout(printTable(kind, objects, tableOpts, !opts.noHeaders));
+}
+
+/** kubectl's message for an empty list, on stderr so that scripts read an empty stdout. */
+export function noResources(kind: KindInfo, ns: string, all: boolean): string {
+  return kind.namespaced && !all ? `No resources found in ${ns} namespace.\n` : 'No resources found\n';
+}
+
+/** -w: the current state first, then one row (or document) per change, until Ctrl-C. */
+async function watch(ctx: Context, c: ClusterApi, kind: KindInfo, names: string[], ns: string, opts: GetOptions): Promise<void> {
+  const out = opts.output ?? '';
+  const all = opts.allNamespaces ?? false;
+  const tableOpts = { wide: out === 'wide', allNamespaces: all, now: 0 };
+  let headerDone = opts.noHeaders ?? false;
+  let first = true;
+  const abort = new AbortController();
+  const off = ctx.io.onInterrupt(() => abort.abort());
+  try {
+    await c.watch(
+      WatchRequest.fromPartial({ kind: kind.plural, namespace: ns, allNamespaces: all, labelSelector: opts.selector ?? '' }),
+      (ev) => {
+        const o = ev.object;
+        if (!o || (names.length > 0 && !names.includes(metaOf(o).name))) return;
+        if (out === 'json') ctx.io.stdout(printJson([o], false));
+        else if (out === 'yaml') {
+          ctx.io.stdout(`${first ? '' : '---\n'}${printYaml([o], false)}`);
+        } else if (out === 'name') ctx.io.stdout(printNames([o]));
+        else {
+          ctx.io.stdout(printTable(kind, [o], { ...tableOpts, now: ctx.io.now() }, !headerDone));
+          headerDone = true;
+        }
+        first = false;
+      },
+      abort.signal,
+    );
+  } finally {
+    off();
+  }
+}
