@@ -290,7 +290,8 @@ export function clusterServiceHandlers(svc: ClusterService, log: Logger): Cluste
         },
         (err: unknown) => {
           close();
-          if (!call.cancelled) call.destroy(Object.assign(new Error((err as Error).message), toServiceError(err)));
+          // grpc-js turns an 'error' event into the call's status and ends the stream.
+          if (!call.cancelled) call.emit('error', Object.assign(new Error((err as Error).message), toServiceError(err)));
         },
       );
     },

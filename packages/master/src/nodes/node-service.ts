@@ -445,7 +445,8 @@ export function nodeServiceHandlers(svc: NodeService): NodeServiceServer {
         fail: (err) => {
           if (ended) return;
           const se = toServiceError(err);
-          call.destroy(Object.assign(new Error(se.details ?? (err as Error).message), se));
+          // grpc-js turns an 'error' event into the call's status and ends the stream.
+          call.emit('error', Object.assign(new Error(se.details ?? (err as Error).message), se));
           end();
         },
       };
