@@ -79,8 +79,12 @@ describe('etcd helper', () => {
     const victim = etcd.members[0];
     await stopMember(victim, 'SIGKILL');
     expect(victim.proc?.exit?.signal).toBe('SIGKILL');
-    const put2 = await etcdctl(etcd, ['put', '/bed-check/b', '2']);
-    expect(put2.code, put2.stderr).toBe(0);
+    // The survivors may first have to elect a new leader (the victim may have led).
+    await waitFor('a write to the two surviving members', async () => {
+      const put2 = await etcdctl(etcd!, ['put', '/bed-check/b', '2']);
+      if (put2.code !== 0) throw new Error(put2.stderr);
+      return true;
+    }, { timeoutMs: 20_000, intervalMs: 500 });
     await restartMember(etcd, victim);
     const get = await etcdctl(etcd, ['--endpoints', victim.clientUrl, 'get', '/bed-check/', '--prefix', '--print-value-only']);
     expect(get.stdout.split('\n').filter(Boolean)).toEqual(['1', '2']);
