@@ -21,7 +21,7 @@ interface ApplyOptions {
 export function applyCommand(ctx: Context): Command {
   return new Command('apply')
     .description('Apply a configuration to the cluster from files, directories or stdin (all objects or none)')
-    .requiredOption('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect, [])
+    .option('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect, [])
     .option('-R, --recursive', 'process directories given with -f recursively')
     .addOption(
       new Option('--dry-run [strategy]', 'client: only validate locally; server: let the master check without writing')
@@ -67,6 +67,7 @@ export function prepareObjects(objects: readonly ApiObject[], namespaceFlag: str
 }
 
 async function runApply(ctx: Context, globals: GlobalOptions, opts: ApplyOptions): Promise<void> {
+  if (opts.filename.length === 0) throw new Error('must specify -f FILENAME (a file, a directory, or - for stdin)');
   const sources = await readSources(ctx.io, opts.filename, opts.recursive ?? false);
   const { objects, problems } = decodeSources(sources);
   const prepared = prepareObjects(objects, globals.namespace);

@@ -62,9 +62,14 @@ export class FakeCluster implements ClusterApi {
     this.requests.push({ method: 'get', req });
     const kind = resolveKind(req.kind);
     const key = objectKey(kind, req.namespace, req.name);
-    const o = this.objects.get(key) ?? this.lingering.get(key);
+    const lingering = this.lingering.get(key);
+    if (lingering && this.lingerGets > 0) {
+      this.lingerGets--;
+      return lingering;
+    }
+    this.lingering.delete(key);
+    const o = this.objects.get(key);
     if (!o) throw new NotFoundError(kind.plural, req.name);
-    if (this.lingering.has(key) && this.lingerGets-- <= 0) this.lingering.delete(key);
     return o;
   }
 
