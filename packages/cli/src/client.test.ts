@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { Server, ServerCredentials, status as GrpcStatus, type ServerWritableStream, type sendUnaryData } from '@grpc/grpc-js';
+import {
+  ApplyResponse,
+  ClusterServiceService,
+  DeleteResponse,
+  ListMastersResponse,
+  ListResponse,
+  NotFoundError,
+  Pod,
+  UnavailableError,
+  WatchEvent,
+  toServiceError,
+  wrapPod,
+  type ApiObject,
+  type ClusterServiceServer,
+  type GetRequest,
+  type WatchRequest,
+} from '@orchard/api';
+import { GrpcClusterClient, connectionProblem, parseServers } from './client';
+
+const web = wrapPod(Pod.fromPartial({ metadata: { name: 'web', namespace: 'default' } }));
+
+/** A master with canned answers: `web` exists, `slow` never answers in time. */
+function cannedService(name: string, calls: string[]): ClusterServiceServer {
+  return {
+    apply: (_call, cb) => cb(null, ApplyResponse.fromPartial({ results: [{ object: web, action: 'created' }] })),
+    get: (call: { request: GetRequest }, cb: sendUnaryData<ApiObject>) => {
+      calls.push(`${name}:get:${call.request.name}`);
+      if (call.request.name === 'web') return cb(null, web);
+      if (call.request.name === 'slow') return void setTimeout(() => cb(null, web), 2000);
+      cb(toServiceError(new NotFoundError('pods', call.request.name)));
+    },
+    list: (_call, cb) => {
+      calls.push(`${name}:list`);
+      cb(null, ListResponse.fromPartial({ items: [web], resourceVersion: '5' }));
+    },
+    delete: (_call, cb) => cb(null, DeleteResponse.fromPartial({ object: web })),
+    watch: (call: ServerWritableStream<WatchRequest, WatchEvent>) => {
+      calls.push(`${name}:watch`);
+      call.write(WatchEvent.fromPartial({ type: 'ADDED', object: web }));
+      call.write(WatchEvent.fromPartial({ type: 'DELETED', object: web }));
+      call.end();
+    },
+    listMasters: (_call, cb) => cb(null, ListMastersResponse.fromPartial({ masters: [{ name, address: '', version: '0.1.0', leader: true }] })),
+  };
+}
+
+async function startServer(name: string, calls: string[]): Promise<{ server: Server; addr: string }> {
+  const server = new Server();
+  server.addService(ClusterServiceService, cannedService(name, calls));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return { server, addr: `127.0.0.1:${port}` };
+}
+
+/** An address nothing listens on: bound, then closed. */
+async function deadAddress(): Promise<string> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return `127.0.0.1:${port}`;
+}
+
+describe('GrpcClusterClient against in-process masters', () => {
+  const calls: string[] = [];
+  let a: { server: Server; addr: string };
+  let b: { server: Server; addr: string };
+  let dead: string;
+  beforeAll(async () => {
+    a = await startServer('a', calls);
+    b = await startServer('b', calls);
+    dead = await deadAddress();
+  });
+  afterAll(() => {
+    a.server.forceShutdown();
+    b.server.forceShutdown();
+  });
+
+  it('answers from the first master', async () => {
+    const c = new GrpcClusterClient({ servers: [a.addr, b.addr], timeoutMs: 1000 });
+    try {
+      calls.length = 0;
+      expect((await c.list({ kind: 'pods', namespace: 'default', allNamespaces: false, labelSelector: '', fieldSelector: '' })).items).toEqual([web]);
+      expect(calls).toEqual(['a:list']);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('fails over to the next master when one is unavailable, and stays there', async () => {
+    const c = new GrpcClusterClient({ servers: [dead, b.addr], timeoutMs: 1000 });
+    try {
+      calls.length = 0;
+      expect(await c.get({ kind: 'pods', namespace: 'default', name: 'web' })).toEqual(web);
+      expect(await c.get({ kind: 'pods', namespace: 'default', name: 'web' })).toEqual(web);
+      expect(calls).toEqual(['b:get:web', 'b:get:web']);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('returns the answer of a master instead of failing over on other errors', async () => {
+    const c = new GrpcClusterClient({ servers: [a.addr, b.addr], timeoutMs: 1000 });
+    try {
+      calls.length = 0;
+      const err = await c.get({ kind: 'pods', namespace: 'default', name: 'nope' }).catch((e: unknown) => e);
+      expect((err as Error).message).toBe('pods "nope" not found');
+      expect((err as { code: number }).code).toBe(GrpcStatus.NOT_FOUND);
+      expect(calls).toEqual(['a:get:nope']);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('names every address when no master can be reached', async () => {
+    const c = new GrpcClusterClient({ servers: [dead], timeoutMs: 1000 });
+    try {
+      const err = await c.listMasters().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UnavailableError);
+      expect((err as Error).message).toMatch(new RegExp(`^cannot reach any master \\(${dead}: .*ECONNREFUSED`));
+    } finally {
+      c.close();
+    }
+  });
+
+  it('gives up on a call after its deadline', async () => {
+    const c = new GrpcClusterClient({ servers: [a.addr], timeoutMs: 200 });
+    try {
+      const err = await c.get({ kind: 'pods', namespace: 'default', name: 'slow' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UnavailableError);
+      expect((err as Error).message).toBe(`the server ${a.addr} did not answer within 0.2s`);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('streams watch events, failing over from an unavailable master', async () => {
+    const c = new GrpcClusterClient({ servers: [dead, a.addr], timeoutMs: 1000 });
+    try {
+      const types: string[] = [];
+      await c.watch({ kind: 'pods', namespace: 'default', allNamespaces: false, resourceVersion: '', labelSelector: '' }, (ev) => types.push(ev.type));
+      expect(types).toEqual(['ADDED', 'DELETED']);
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe('parseServers', () => {
+  const cases: Array<[string, string | undefined, string[]]> = [
+    ['default when unset', undefined, ['127.0.0.1:7443']],
+    ['default when blank', ' ', ['127.0.0.1:7443']],
+    ['one address', 'pi1:7443', ['pi1:7443']],
+    ['a list with spaces and blanks', 'a:1, b:2,,c:3 ', ['a:1', 'b:2', 'c:3']],
+  ];
+  for (const [name, input, want] of cases) it(name, () => expect(parseServers(input)).toEqual(want));
+});
+
+describe('connectionProblem', () => {
+  const cases: Array<[string, string, string]> = [
+    [
+      'grpc-js connection text',
+      'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:7443. Resolution note: ',
+      'connect ECONNREFUSED 127.0.0.1:7443',
+    ],
+    ['anything else as is', 'Connection dropped', 'Connection dropped'],
+  ];
+  for (const [name, details, want] of cases) it(name, () => expect(connectionProblem({ details })).toBe(want));
+});
