@@ -1,0 +1,143 @@
+import type { Clock, Hello, Logger, NodeStatus, Pod, UsageReport } from '@orchard/api';
+import type { AgentConfig } from './flags';
+import { buildNodeStatus, nodeLabels, type HostFacts } from './inventory/inventory';
+import { nodeSelectorLabels } from './pods/container-labels';
+import { DesiredPodsStore } from './pods/desired-store';
+import { PodReconciler } from './pods/reconciler';
+import type { ContainerRuntime, EngineInfo } from './runtime/container-runtime';
+import { NodeSession, type StreamFactory } from './session/node-session';
+import { AGENT_VERSION } from './version';
+
+/** Samples resource usage of the node's pods (the stats subsystem behind a seam). */
+export type UsageSource = (runtime: ContainerRuntime, nodeName: string) => Promise<UsageReport | undefined>;
+
+export interface AgentDeps {
+  config: AgentConfig;
+  runtime: ContainerRuntime;
+  logger: Logger;
+  clock: Clock;
+  random: () => number;
+  /** Host facts, read once at start. */
+  hostFacts: () => Promise<HostFacts>;
+  usage?: UsageSource;
+  usageIntervalMs?: number;
+  /** Replaces the gRPC transport in tests. */
+  connect?: StreamFactory;
+}
+
+/**
+ * The agent: the pod reconciler fed by the node stream (or, while the master cannot be
+ * reached after a restart, by the local copy of the desired pods), reporting pod status
+ * back. Stopping the agent leaves every container running.
+ */
+export class Agent {
+  private reconciler?: PodReconciler;
+  private session?: NodeSession;
+  private fromMaster = false;
+  private localLoaded = false;
+  private store: DesiredPodsStore;
+
+  constructor(private readonly deps: AgentDeps) {
+    this.store = new DesiredPodsStore(deps.config.dataDir);
+  }
+
+  async run(): Promise<void> {
+    const { config, runtime, logger, clock } = this.deps;
+    const engine = await runtime.info().catch((err): EngineInfo | undefined => {
+      // Preflight checked the socket; a daemon restarting right now is not fatal.
+      logger.warn({ err }, 'could not read docker engine info');
+      return undefined;
+    });
+    const facts = await this.deps.hostFacts();
+    const status: NodeStatus = buildNodeStatus(facts, {
+      maxPods: config.maxPods,
+      systemReserved: config.systemReserved,
+      agentVersion: AGENT_VERSION,
+      dockerVersion: engine?.version,
+    });
+    const hostIP = facts.internalIP ?? '';
+    logger.info(
+      { node: config.nodeName, servers: config.servers, docker: engine?.version, arch: status.nodeInfo?.architecture, hostIP },
+      'orchard-agent starting',
+    );
+
+    this.reconciler = new PodReconciler({
+      runtime,
+      clock,
+      logger: logger.child({ component: 'pods' }),
+      nodeName: config.nodeName,
+      pauseImage: config.pauseImage,
+      hostIP: () => hostIP,
+      onStatus: (u) => this.session?.sendPodStatus(u),
+    });
+    this.reconciler.start();
+
+    const hello = async (): Promise<Hello> => ({
+      nodeName: config.nodeName,
+      labels: nodeLabels(config.nodeName, facts),
+      status,
+      agentVersion: AGENT_VERSION,
+    });
+    const usage = this.deps.usage;
+    this.session = new NodeSession({
+      servers: config.servers,
+      hello,
+      onDesiredPods: (set) => {
+        this.fromMaster = true;
+        this.applyDesired(set.pods, set.revision);
+      },
+      currentStatuses: () => this.reconciler?.currentStatuses() ?? [],
+      onDisconnected: (_err, everConnected) => {
+        if (!everConnected && !this.fromMaster) void this.loadLocalCopy();
+      },
+      usage: usage ? () => usage(runtime, config.nodeName) : undefined,
+      usageIntervalMs: this.deps.usageIntervalMs,
+      clock,
+      random: this.deps.random,
+      logger: logger.child({ component: 'session' }),
+      connect: this.deps.connect,
+    });
+    this.session.start();
+  }
+
+  /** Closes the stream and stops reconciling; containers keep running. */
+  async stop(): Promise<void> {
+    this.session?.stop();
+    await this.reconciler?.stop();
+  }
+
+  private applyDesired(pods: Pod[], revision: string): void {
+    this.reconciler?.setDesired(pods);
+    this.store
+      .save(pods, revision)
+      .then((wrote) => wrote && this.deps.logger.debug({ pods: pods.length }, 'saved local copy of desired pods'))
+      .catch((err) => {
+        // The pods still run; only a restart while the master is down would miss them.
+        this.deps.logger.warn({ err }, 'failed to save the local copy of desired pods');
+      });
+  }
+
+  /** The master cannot be reached since start: run the pods of the local copy meanwhile. */
+  private async loadLocalCopy(): Promise<void> {
+    if (this.localLoaded) return;
+    this.localLoaded = true;
+    try {
+      const pods = await this.store.load();
+      if (!pods) {
+        this.deps.logger.info('master unreachable and no local copy of desired pods; leaving containers as they are');
+        return;
+      }
+      if (this.fromMaster) return;
+      this.deps.logger.info({ pods: pods.length, file: this.store.file }, 'master unreachable; running pods from the local copy');
+      this.reconciler?.setDesired(pods);
+    } catch (err) {
+      // Without a readable copy nothing is removed: containers stay as they are.
+      this.deps.logger.error({ err }, 'failed to load the local copy of desired pods');
+    }
+  }
+
+  /** Containers of this node (for the usage seam and tests). */
+  static nodeLabels(nodeName: string): Record<string, string> {
+    return nodeSelectorLabels(nodeName);
+  }
+}

@@ -1,0 +1,63 @@
+import { createLogger, systemClock } from '@orchard/api';
+import { Agent } from './agent';
+import { CommanderError, FlagError, parseFlags } from './flags';
+import { gatherHostFacts } from './inventory/inventory';
+import { execFileRunner, readPiHealth } from './inventory/pi-health';
+import { nodeSelectorLabels } from './pods/container-labels';
+import { formatPreflightFailures, hostPreflightDeps, runPreflight } from './preflight';
+import { DockerRuntime } from './runtime/docker-runtime';
+import { UsageSampler, hostFs, podContainersFromLabels } from './stats';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = parseFlags(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode);
+    if (err instanceof FlagError) {
+      process.stderr.write(`orchard-agent: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger('orchard-agent', config.logLevel);
+
+  const preflight = await runPreflight({ dockerSocket: config.dockerSocket }, hostPreflightDeps());
+  if (!preflight.ok) {
+    process.stderr.write(`${formatPreflightFailures(preflight)}\n`);
+    process.exit(1);
+  }
+
+  const runtime = new DockerRuntime(config.dockerSocket);
+  let sampler: UsageSampler | undefined;
+  const agent = new Agent({
+    config,
+    runtime,
+    logger,
+    clock: systemClock,
+    random: Math.random,
+    hostFacts: () => gatherHostFacts({ piHealth: () => readPiHealth({ fs: hostFs(), commands: execFileRunner }) }),
+    usage: async (rt, nodeName) => {
+      sampler ??= new UsageSampler({ cgroupDriver: ((await rt.info()).cgroupDriver || undefined) as 'cgroupfs' | 'systemd' | undefined });
+      return sampler.sample(podContainersFromLabels(await rt.listContainers(nodeSelectorLabels(nodeName))));
+    },
+    usageIntervalMs: 15_000,
+  });
+  await agent.run();
+  // The shared clock's timers do not hold the process open (they are unref'd); a daemon
+  // must stay up while the master and Docker are both away, until it is told to stop.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+
+  const shutdown = (signal: string) => {
+    clearInterval(keepAlive);
+    logger.info({ signal }, 'stopping; pods keep running');
+    void agent.stop().finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`orchard-agent: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
