@@ -1,4 +1,5 @@
 import { OrchardError, UnavailableError } from '@orchard/api';
+import { isBrokenCircuitError } from 'cockatiel';
 import {
   ClientClosedError,
   GRPCDeadlineExceededError,
@@ -25,8 +26,8 @@ export function fromEtcdError(err: unknown, what: string): Error {
     err instanceof GRPCDeadlineExceededError ||
     err instanceof ClientClosedError ||
     err instanceof GRPCCancelledError ||
-    // cockatiel's open circuit: every host failed recently.
-    (err instanceof Error && err.name === 'BrokenCircuitError') ||
+    // cockatiel's open circuit: every member failed recently.
+    isBrokenCircuitError(err) ||
     ((err instanceof GRPCInternalError || err instanceof EtcdError || err instanceof Error) && NO_QUORUM.test(message))
   ) {
     return new UnavailableError(`etcd is unavailable (${what}): ${message}`, { cause: err });
