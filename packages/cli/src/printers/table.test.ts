@@ -1,12 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { Namespace, Node, Pod, kindByCase, wrap, wrapNode, wrapPod, type ContainerStatus } from '@orchard/api';
+import { ContainerStatus, Namespace, Node, Pod, kindByCase, wrap, wrapNode, wrapPod } from '@orchard/api';
 import { printMasters, printTable, tableRow } from './table';
 import { summarizePod } from './pod-status';
 
 const now = Date.parse('2026-01-01T12:00:00Z');
 const opts = { wide: false, allNamespaces: false, now };
 
-function podWith(statuses: Partial<ContainerStatus>[], extra: { phase?: string; deleting?: boolean; init?: Partial<ContainerStatus>[] } = {}) {
+interface StatusInput {
+  name?: string;
+  ready?: boolean;
+  restartCount?: number;
+  state?: {
+    waiting?: { reason?: string };
+    running?: { startedAt?: string };
+    terminated?: { exitCode?: number; reason?: string; signal?: number };
+  };
+}
+
+function podWith(statuses: StatusInput[], extra: { phase?: string; deleting?: boolean; init?: StatusInput[] } = {}) {
   return Pod.fromPartial({
     metadata: {
       name: 'web',
@@ -19,7 +30,12 @@ function podWith(statuses: Partial<ContainerStatus>[], extra: { phase?: string; 
       containers: statuses.map((s, i) => ({ name: s.name ?? `c${i}`, image: 'x' })),
       initContainers: (extra.init ?? []).map((s, i) => ({ name: s.name ?? `i${i}`, image: 'x' })),
     },
-    status: { phase: extra.phase ?? 'Running', podIp: '10.42.0.7', containerStatuses: statuses, initContainerStatuses: extra.init ?? [] },
+    status: {
+      phase: extra.phase ?? 'Running',
+      podIp: '10.42.0.7',
+      containerStatuses: statuses.map((s) => ContainerStatus.fromPartial(s)),
+      initContainerStatuses: (extra.init ?? []).map((s) => ContainerStatus.fromPartial(s)),
+    },
   });
 }
 
