@@ -50,7 +50,12 @@ class FakeAgent {
   private readonly stream: ClientDuplexStream<AgentMessage, MasterMessage>;
   private readonly beat: NodeJS.Timeout;
 
-  constructor(client: NodeServiceClient, name: string, memory = '1Gi', first?: AgentMessage) {
+  constructor(
+    client: NodeServiceClient,
+    readonly name: string,
+    memory = '1Gi',
+    first?: AgentMessage,
+  ) {
     this.stream = client.connect();
     this.stream.on('data', (m: MasterMessage) => {
       if (m.message?.$case === 'welcome') this.welcomed = true;
@@ -205,6 +210,41 @@ describe('orchard-master over gRPC on a real etcd', () => {
     await until(() => events.length >= 2);
     stream.cancel();
     expect(events).toEqual(['ADDED watched', 'DELETED watched']);
+  });
+
+  it.each([
+    { name: 'an unbound pod is deleted at once', yaml: podYaml('unbound', '', '512Gi'), grace: undefined },
+    { name: 'grace period 0 deletes a bound pod at once', yaml: podYaml('forced'), grace: 0 },
+  ])('$name', async ({ yaml, grace }) => {
+    const name = parseManifests(yaml, 't').map((o) => metaOf(o).name)[0]!;
+    await apply(yaml);
+    if (grace === 0) await until(async () => { const p = await getPod(name); return p.resource?.$case === 'pod' && p.resource.pod.spec?.nodeName; });
+    await call((cb) => api.delete({ kind: 'po', namespace: 'default', name, gracePeriodSeconds: grace }, cb));
+    await expect(getPod(name)).rejects.toMatchObject({ code: GrpcStatus.NOT_FOUND });
+  });
+
+  it('refuses to delete the default namespace, and writes nothing on a dry run', async () => {
+    await expect(call((cb) => api.delete({ kind: 'ns', namespace: '', name: 'default' }, cb))).rejects.toMatchObject({ code: GrpcStatus.PERMISSION_DENIED });
+    const res = await call<{ results: { action: string }[] }>((cb) => api.apply({ objects: parseManifests(podYaml('dry'), 't'), dryRun: true }, cb));
+    expect(res.results.map((r) => r.action)).toEqual(['created']);
+    await expect(getPod('dry')).rejects.toMatchObject({ code: GrpcStatus.NOT_FOUND });
+  });
+
+  it('ignores status reports for pods the reporting node does not run', async () => {
+    const stray = agent('stray');
+    await until(() => stray.last);
+    await apply(podYaml('owned', '', '64Mi'));
+    const owned = await until(async () => { const p = await getPod('owned'); return p.resource?.$case === 'pod' && p.resource.pod.spec?.nodeName && p; });
+    const ownerName = owned.resource?.$case === 'pod' ? owned.resource.pod.spec?.nodeName : '';
+    const owner = agents.find((a) => a.name === ownerName)!;
+    const other = agents.find((a) => a.name !== ownerName && a.welcomed && !a.error)!;
+    const uid = metaOf(owned).uid;
+    // From a node the pod is not bound to, and from its node but about another pod of that name.
+    other.send(AgentMessage.fromPartial({ message: { $case: 'podStatus', podStatus: { namespace: 'default', name: 'owned', uid, status: { phase: 'Failed' } } } }));
+    owner.send(AgentMessage.fromPartial({ message: { $case: 'podStatus', podStatus: { namespace: 'default', name: 'owned', uid: 'not-this-pod', status: { phase: 'Failed' } } } }));
+    await new Promise((r) => setTimeout(r, 300));
+    const after = await getPod('owned');
+    expect(after.resource?.$case === 'pod' && after.resource.pod.status?.phase).toBe('Pending');
   });
 
   it('refuses a stream that does not start with Hello', async () => {
