@@ -203,13 +203,15 @@ make_dir() {
   record dir "$path"
 }
 
-# Writes stdin to a file of the target system, never replacing one the user has
-# (a re-run keeps edited configs); files this script wrote before are replaced.
+# Writes stdin to a file of the target system. An existing file is kept when it is not
+# this script's, or when policy is "keep" (configuration and the server secret: a re-run
+# must never undo the user's edits or change the cluster's secret); "replace" replaces
+# files this script wrote before (units, on upgrade).
 write_file() {
-  local path="$1" mode="$2" dest content
+  local path="$1" mode="$2" policy="$3" dest content
   dest="$(target "$path")"
   content="$(cat)"
-  if [ -e "$dest" ] && ! manifest_has "file $path"; then
+  if [ -e "$dest" ] && { [ "$policy" = keep ] || ! manifest_has "file $path"; }; then
     say "    keeping existing $path"
     return 0
   fi
@@ -434,7 +436,7 @@ disable_debian_etcd() {
   if systemd_running; then
     run systemctl disable --now etcd.service
   else
-    run systemctl --root="$ROOT" disable etcd.service
+    run systemctl --root="$ROOT" --quiet disable etcd.service
   fi
   record disabled-unit etcd.service
 }
@@ -475,7 +477,12 @@ install_orchard() {
   fi
   if [ "$BUILD" = 1 ]; then
     # Full install to compile (TypeScript is a dev dependency), then drop dev dependencies.
-    run sh -c "cd '$staging' && npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev --no-audit --no-fund"
+    local build="npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev --no-audit --no-fund"
+    if [ "$DRY_RUN" = 1 ]; then
+      say "+ cd $staging && $build"
+    else
+      (cd "$staging" && sh -c "$build") || die "building Orchard in $staging failed (see npm's output above)"
+    fi
   fi
   run rm -rf "$dest"
   run mv "$staging" "$dest"
@@ -499,18 +506,20 @@ config_from_template() {
     return 0
   fi
   local template="$SCRIPT_DIR/config/$MODE.yaml"
+  local edits=()
   if [ "$MODE" = agent ]; then
-    sed -e "s|^server: MASTER:7443\$|server: $JOIN|" \
-      -e "s|^# node-name: pi1\$|${NODE_NAME:+node-name: $NODE_NAME}|" "$template"
+    edits+=(-e "s|^server: MASTER:7443\$|server: $JOIN|")
+    [ -n "$NODE_NAME" ] && edits+=(-e "s|^# node-name: pi1\$|node-name: $NODE_NAME|")
   else
-    sed -e "s|^# name: pi-master\$|${NODE_NAME:+name: $NODE_NAME}|" "$template"
+    [ -n "$NODE_NAME" ] && edits+=(-e "s|^# name: pi-master\$|name: $NODE_NAME|")
   fi
+  if [ "${#edits[@]}" -gt 0 ]; then sed "${edits[@]}" "$template"; else cat "$template"; fi
 }
 
 write_configs() {
   step "Writing configuration to /etc/orchard"
   make_dir /etc/orchard 0755
-  config_from_template | write_file "/etc/orchard/$MODE.yaml" 0644
+  config_from_template | write_file "/etc/orchard/$MODE.yaml" 0644 keep
   [ "$MODE" = master ] || return 0
 
   local name arm=""
@@ -521,12 +530,12 @@ write_configs() {
 ETCD_UNSUPPORTED_ARCH=arm"
   sed -e "s|@NAME@|$name|g" "$SCRIPT_DIR/config/etcd.env" |
     awk -v arm="$arm" '{ if ($0 == "@ARM@") { if (arm != "") print arm } else print }' |
-    write_file /etc/orchard/etcd.env 0644
+    write_file /etc/orchard/etcd.env 0644 keep
 
   # The first master creates the cluster server secret; a joining master receives it
   # when it joins (orchard-master join), so it must not invent its own.
   if [ -z "$JOIN" ]; then
-    head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | write_file /etc/orchard/server-secret 0600
+    head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | write_file /etc/orchard/server-secret 0600 keep
   fi
 }
 
@@ -535,7 +544,7 @@ install_units() {
   make_dir /etc/systemd/system 0755
   local unit
   for unit in "${UNITS[@]}"; do
-    write_file "/etc/systemd/system/$unit" 0644 <"$SCRIPT_DIR/systemd/$unit"
+    write_file "/etc/systemd/system/$unit" 0644 replace <"$SCRIPT_DIR/systemd/$unit"
   done
 }
 
