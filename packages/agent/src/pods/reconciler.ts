@@ -120,6 +120,7 @@ export class PodReconciler {
     this.desired = next;
     this.fingerprints = prints;
     this.desiredKnown = true;
+    if (changed.length > 0) this.opts.logger.info({ pods: next.size, changed: changed.length }, 'desired pods changed');
     for (const uid of changed) this.queue.add(uid);
     // Containers of pods that vanished while the agent was away show up only in Docker.
     void this.resyncAll();
@@ -338,10 +339,13 @@ export class PodReconciler {
       await Promise.all(observed.filter((c) => isInfra(c) && c.id !== infra!.id).map((c) => runtime.removeContainer(c.id)));
     }
 
-    let acted = false;
-    for (const container of pod.spec?.containers ?? []) {
-      if (await this.syncContainer(pod, container, groups.get(container.name) ?? [], infra, state, waiting)) acted = true;
-    }
+    // App containers are independent of each other once the sandbox exists: converge
+    // them in parallel (a pod of three starts as fast as a pod of one).
+    const infraNow = infra;
+    const results = await Promise.all(
+      (pod.spec?.containers ?? []).map((c) => this.syncContainer(pod, c, groups.get(c.name) ?? [], infraNow, state, waiting)),
+    );
+    const acted = results.some(Boolean);
     if (acted) {
       observed = await this.observe(uid);
       groups = groupApps(observed);
