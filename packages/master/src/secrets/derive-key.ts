@@ -7,6 +7,8 @@ const SALT = Buffer.from('orchard/v1', 'utf8');
 export const KEY_PURPOSE = {
   /** Encrypts the CA private key (and other bootstrap material) stored in etcd. */
   caKey: 'orchard ca key encryption',
+  /** The default key for Secret data at rest when no keys are configured. */
+  secretData: 'orchard secret data encryption',
 } as const;
 
 /**

@@ -3,3 +3,4 @@ export * from './keyring';
 export * from './envelope';
 export * from './derive-key';
 export * from './server-secret';
+export * from './default-keyring';
