@@ -37,7 +37,7 @@ export interface NodeLifecycleDeps {
 export class NodeLifecycle {
   private watcher: Watcher | undefined;
   private stopped = true;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly deps: NodeLifecycleDeps) {}
 
@@ -49,7 +49,8 @@ export class NodeLifecycle {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     await this.watcher?.cancel().catch(() => undefined);
     this.watcher = undefined;
   }
@@ -84,7 +85,7 @@ export class NodeLifecycle {
       // Leases may have expired while the watch was down: list them again.
       log.warn({ err: err.message }, 'node lease watch ended; resyncing');
       void w.cancel().catch(() => undefined);
-      this.retryTimer = setTimeout(() => void this.resync().catch((e: unknown) => log.warn({ err: (e as Error).message }, 'node lease resync failed')), 500);
+      this.later(500, () => this.resync().catch((e: unknown) => log.warn({ err: (e as Error).message }, 'node lease resync failed')));
     });
   }
 
@@ -127,15 +128,24 @@ export class NodeLifecycle {
       if (err instanceof NotFoundError || err instanceof NotLeaderError) return;
       // Transient (etcd unavailable): retry while the node is still without a lease.
       log.warn({ node: nodeName, err: (err as Error).message }, 'could not mark node silent; retrying');
-      this.retryTimer = setTimeout(() => void this.retryIfStillSilent(nodeName), 1000);
+      this.later(1000, () => this.retryIfStillSilent(nodeName));
     }
+  }
+
+  private later(ms: number, fn: () => Promise<void>): void {
+    if (this.stopped) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      void fn();
+    }, ms);
+    this.timers.add(t);
   }
 
   private async retryIfStillSilent(nodeName: string): Promise<void> {
     try {
       if (await this.deps.etcd.get(NODE_LEASES_PREFIX + nodeName).exists()) return;
     } catch {
-      this.retryTimer = setTimeout(() => void this.retryIfStillSilent(nodeName), 1000);
+      this.later(1000, () => this.retryIfStillSilent(nodeName));
       return;
     }
     await this.markSilent(nodeName);

@@ -186,21 +186,14 @@ export class NodeService {
    * that the agent reports deleted is removed.
    */
   private async writePodStatus(node: string, u: PodStatusUpdate): Promise<void> {
-    const { store, pods, log } = this.deps;
+    const { store, pods } = this.deps;
     const kind = kindByCase('pod');
     const cached = pods.peek(`pods/${u.namespace}/${u.name}`);
     const cachedPod = cached?.resource?.$case === 'pod' ? cached.resource.pod : undefined;
     if (cached && (metaOf(cached).uid !== u.uid || cachedPod?.spec?.nodeName !== node)) return;
     if (u.deleted) {
       if (cached && !metaOf(cached).deletionTimestamp) return;
-      try {
-        await store.delete(kind, u.namespace, u.name, { uid: u.uid });
-        log.info({ pod: `${u.namespace}/${u.name}`, node }, 'pod deleted after its agent stopped it');
-      } catch (err) {
-        // Already gone, or a new pod of the same name: nothing of ours to delete.
-        if (err instanceof NotFoundError || err instanceof ConflictError) return;
-        throw err;
-      }
+      await this.deleteConfirmed(node, u);
       return;
     }
     if (!u.status) return;
@@ -217,6 +210,31 @@ export class NodeService {
     } catch (err) {
       if (err instanceof NotFoundError) return;
       throw err;
+    }
+  }
+
+  /**
+   * Deletes a pod its agent confirmed stopped: only this pod (uid), bound to this node,
+   * marked for deletion; checked on the stored version and deleted at exactly that one.
+   */
+  private async deleteConfirmed(node: string, u: PodStatusUpdate): Promise<void> {
+    const { store, log } = this.deps;
+    const kind = kindByCase('pod');
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await store.tryGet(kind, u.namespace, u.name);
+      const p = current?.resource?.$case === 'pod' ? current.resource.pod : undefined;
+      // Gone already, or not ours to delete (another pod of that name, another node, not marked).
+      if (!current || !p || metaOf(current).uid !== u.uid || p.spec?.nodeName !== node || !metaOf(current).deletionTimestamp) return;
+      try {
+        await store.delete(kind, u.namespace, u.name, { uid: u.uid, resourceVersion: metaOf(current).resourceVersion });
+        log.info({ pod: `${u.namespace}/${u.name}`, node }, 'pod deleted after its agent stopped it');
+        return;
+      } catch (err) {
+        if (err instanceof NotFoundError) return;
+        // A status write slipped in between: check the new version again.
+        if (err instanceof ConflictError) continue;
+        throw err;
+      }
     }
   }
 
@@ -274,8 +292,10 @@ class NodeSession {
         });
         return;
       }
-      // Messages after Hello wait for the registration to finish.
-      queue = queue.then(() => this.handle(m));
+      // Messages after Hello wait for the registration to finish, and keep their order.
+      queue = queue
+        .then(() => this.handle(m))
+        .catch((err: unknown) => this.svc.deps.log.warn({ node: this.nodeName, err: (err as Error).message }, 'agent message failed'));
     });
   }
 
@@ -317,7 +337,8 @@ class NodeSession {
         this.cleanup();
         return;
       case 'heartbeat':
-        await this.renew();
+        // Not awaited: a slow keep-alive must not hold back the status reports behind it.
+        void this.renew();
         return;
       case 'podStatus':
         this.svc.podStatusWrites.submit(`${msg.podStatus.namespace}/${msg.podStatus.name}`, { node: this.nodeName, update: msg.podStatus });

@@ -84,6 +84,8 @@ export class Scheduler {
     if (this.running) return;
     this.running = true;
     this.queue = new SchedulingQueue();
+    // Cleared here, not in stop(): a stop still finishing must not clear a new term's.
+    this.assumed.clear();
     this.deps.pods.addHandler(this.podHandler);
     this.deps.nodes.addHandler(this.nodeHandler);
     for (const o of this.deps.pods.values()) this.onPod(o);
@@ -103,7 +105,6 @@ export class Scheduler {
     clearInterval(this.periodic);
     this.queue.close();
     await this.loop;
-    this.assumed.clear();
     this.deps.log.info('scheduler stopped');
   }
 
