@@ -2,8 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { RuntimeEvent } from './container-runtime';
-import { DockerRuntime, parseEvent } from './docker-runtime';
-import { ContainerNotFoundError, ImagePullError } from './errors';
+import { DockerRuntime, parseEvent, toRuntimeError } from './docker-runtime';
+import { ContainerNotFoundError, ImagePullError, RuntimeConflictError, RuntimeError, RuntimeUnavailableError } from './errors';
 
 // Talks to the host's real dockerd with the locally built test images, and creates
 // and removes only containers carrying this run's label.
@@ -129,5 +129,39 @@ describe('parseEvent', () => {
     const got = parseEvent(line);
     if (want === undefined) expect(got).toBeUndefined();
     else expect(got).toMatchObject(want);
+  });
+});
+
+describe('toRuntimeError', () => {
+  it.each([
+    {
+      name: '404 → not found, engine text kept',
+      err: { statusCode: 404, json: { message: 'No such container: abc' }, message: '(HTTP code 404) no such container - No such container: abc' },
+      type: ContainerNotFoundError,
+      message: 'failed to inspect container abc: No such container: abc',
+    },
+    {
+      name: '409 → conflict',
+      err: { statusCode: 409, json: { message: 'Conflict. The container name "/x" is already in use' } },
+      type: RuntimeConflictError,
+      message: 'failed to inspect container abc: Conflict. The container name "/x" is already in use',
+    },
+    {
+      name: 'dockerode prefix without json is stripped',
+      err: { statusCode: 500, message: '(HTTP code 500) server error - Get "http://127.0.0.1:1/v2/": connection refused' },
+      type: RuntimeError,
+      message: 'failed to inspect container abc: Get "http://127.0.0.1:1/v2/": connection refused',
+    },
+    {
+      name: 'socket missing → unavailable',
+      err: Object.assign(new Error('connect ENOENT /var/run/docker.sock'), { code: 'ENOENT' }),
+      type: RuntimeUnavailableError,
+      message: 'failed to inspect container abc: connect ENOENT /var/run/docker.sock',
+    },
+  ])('$name', ({ err, type, message }) => {
+    const e = toRuntimeError('failed to inspect container abc', err);
+    expect(e).toBeInstanceOf(type);
+    expect(e.message).toBe(message);
+    expect(e.cause).toBe(err);
   });
 });

@@ -34,7 +34,8 @@ interface DockerodeError {
 export function toRuntimeError(what: string, err: unknown): RuntimeError {
   if (err instanceof RuntimeError) return err;
   const e = (err ?? {}) as DockerodeError;
-  const detail = e.json?.message || e.message || String(err);
+  // dockerode prefixes "(HTTP code 500) server error - "; the engine's text is what counts.
+  const detail = (e.json?.message || e.message || String(err)).replace(/^\(HTTP code \d+\) [^-]*- /, '');
   const message = `${what}: ${detail.trim()}`;
   if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES' || e.code === 'ECONNRESET') {
     return new RuntimeUnavailableError(message, undefined, { cause: err });
