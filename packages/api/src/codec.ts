@@ -325,7 +325,10 @@ export function encodeList(objs: readonly ApiObject[]): Record<string, unknown> 
   return { apiVersion: 'v1', items: objs.map(encodeObject), kind: 'List', metadata: { resourceVersion: '' } };
 }
 
-/** YAML text of a plain value, for `-o yaml` (no line folding, so long strings stay greppable). */
+/**
+ * YAML text of a plain value, for `-o yaml`: lists not indented under their key, as
+ * kubectl prints them, and no line folding, so long strings stay greppable.
+ */
 export function toYaml(value: unknown): string {
-  return stringify(value, { lineWidth: 0, minContentWidth: 0 });
+  return stringify(value, { lineWidth: 0, minContentWidth: 0, indentSeq: false });
 }

@@ -121,7 +121,7 @@ describe('orchard get', () => {
     const c = cluster();
     c.watchEvents = [WatchEvent.fromPartial({ type: 'ADDED', object: pod('web') }), WatchEvent.fromPartial({ type: 'MODIFIED', object: pod('db') })];
     const r = await orchard('get pods -w', c);
-    expect(r.out).toBe('NAME   READY   STATUS    RESTARTS   AGE\nweb    1/1     Running   0          60s\ndb    1/1   Running   0     60s\n');
+    expect(r.out).toBe('NAME   READY   STATUS    RESTARTS   AGE\nweb    1/1     Running   0          60s\ndb     1/1     Running   0          60s\n');
   });
 
   it('watches one name only', async () => {

@@ -12,7 +12,8 @@ import {
 import type { ClusterApi } from '../client';
 import { CommandErrors, globalsOf, namespaceOf, withCluster, type Context, type GlobalOptions } from '../context';
 import { OUTPUT_FORMATS, printJson, printNames, printYaml, type OutputFormat } from '../printers/formats';
-import { printMasters, printTable } from '../printers/table';
+import { printMasters, printTable, tableHeader, tableRow } from '../printers/table';
+import { StreamingTable } from '../printers/tabwriter';
 import { parseResourceArgs } from './resource-args';
 
 export interface GetOptions {
@@ -109,6 +110,7 @@ async function watch(ctx: Context, c: ClusterApi, kind: KindInfo, names: string[
   const tableOpts = { wide: out === 'wide', allNamespaces: all, now: 0 };
   let headerDone = opts.noHeaders ?? false;
   let first = true;
+  const table = new StreamingTable();
   const abort = new AbortController();
   const off = ctx.io.onInterrupt(() => abort.abort());
   try {
@@ -122,7 +124,8 @@ async function watch(ctx: Context, c: ClusterApi, kind: KindInfo, names: string[
           ctx.io.stdout(`${first ? '' : '---\n'}${printYaml([o], false)}`);
         } else if (out === 'name') ctx.io.stdout(printNames([o]));
         else {
-          ctx.io.stdout(printTable(kind, [o], { ...tableOpts, now: ctx.io.now() }, !headerDone));
+          const t = { ...tableOpts, now: ctx.io.now() };
+          ctx.io.stdout(table.format(headerDone ? [tableRow(o, t)] : [tableHeader(kind, t), tableRow(o, t)]));
           headerDone = true;
         }
         first = false;

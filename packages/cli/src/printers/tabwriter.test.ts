@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTable, tabwrite } from './tabwriter';
+import { StreamingTable, formatTable, tabwrite } from './tabwriter';
 
 describe('formatTable (kubectl get)', () => {
   const cases: Array<[string, string[][], string]> = [
@@ -27,5 +27,14 @@ describe('tabwrite (kubectl describe)', () => {
   });
   it('aligns inner columns within the outer block', () => {
     expect(tabwrite('a\tbb\tc\naaa\tb\tc', { minWidth: 0, padding: 1 })).toBe('a   bb c\naaa b  c');
+  });
+});
+
+describe('StreamingTable (get -w)', () => {
+  it('keeps later rows aligned with the header and widens for long cells', () => {
+    const t = new StreamingTable();
+    expect(t.format([['NAME', 'STATUS', 'AGE'], ['web', 'Pending', '0s']])).toBe('NAME   STATUS    AGE\nweb    Pending   0s\n');
+    expect(t.format([['web', 'Running', '1s']])).toBe('web    Running   1s\n');
+    expect(t.format([['a-long-name', 'Terminating', '2s']])).toBe('a-long-name   Terminating   2s\n');
   });
 });

@@ -37,3 +37,21 @@ export function formatTable(rows: readonly (readonly string[])[]): string {
   if (rows.length === 0) return '';
   return tabwrite(rows.map((r) => r.join('\t')).join('\n'), { minWidth: 6, padding: 3 }) + '\n';
 }
+
+/**
+ * A table printed piece by piece (get -w): columns keep the widest width seen so far,
+ * so rows printed later line up with the header printed first.
+ */
+export class StreamingTable {
+  private widths: number[] = [];
+
+  /** Formats rows, widening columns as needed (never narrowing them). */
+  format(rows: readonly (readonly string[])[]): string {
+    for (const row of rows) {
+      row.forEach((cell, i) => {
+        if (i < row.length - 1) this.widths[i] = Math.max(this.widths[i] ?? 0, cell.length + 3, 6);
+      });
+    }
+    return rows.map((row) => row.map((c, i) => (i < row.length - 1 ? c.padEnd(this.widths[i]!) : c)).join('') + '\n').join('');
+  }
+}
