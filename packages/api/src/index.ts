@@ -15,3 +15,5 @@ export * from './codec';
 export * from './validation';
 export * from './defaults';
 export * from './resources';
+export * from './field-errors';
+export * from './pod-validation';
