@@ -17,8 +17,8 @@ const shutdown = (signal: string) => {
     () => process.exit(1),
   );
 };
-process.on('SIGINT', () => shutdown('SIGINT'));
-process.on('SIGTERM', () => shutdown('SIGTERM'));
+// SIGHUP too: its default action would end the process without stopping the embedded etcd.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
 
 master.run().catch((err: unknown) => {
   log.fatal({ err }, 'orchard-master failed to start');

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -51,5 +52,39 @@ describe('EmbeddedEtcd', () => {
     const pid = second.pid;
     await second.stop();
     expect(alive(pid)).toBe(false);
+  }, 30_000);
+
+  it('does not outlive a master killed with SIGKILL', async () => {
+    const runDir = mkdtempSync(path.join(os.tmpdir(), 'orchard-embedded-etcd-kill-'));
+    const script = path.join(runDir, 'master.ts');
+    writeFileSync(
+      script,
+      `const { EmbeddedEtcd } = require(${JSON.stringify(path.join(__dirname, 'embedded-etcd.ts'))});
+const quiet = { debug() {}, info() {}, warn() {} };
+const e = new EmbeddedEtcd({ dataDir: ${JSON.stringify(path.join(runDir, 'etcd'))}, name: 'k', clientPort: 22180, peerPort: 22181, log: quiet });
+e.start().then(() => console.log('PID ' + e.pid));
+setInterval(() => {}, 1000);
+`,
+    );
+    const master = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const etcdPid = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        master.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /PID (\d+)/.exec(out);
+          if (m) resolve(Number(m[1]));
+        });
+        master.once('exit', (code) => reject(new Error(`master exited early (${code})`)));
+      });
+      expect(alive(etcdPid)).toBe(true);
+      master.kill('SIGKILL');
+      const t0 = Date.now();
+      while (alive(etcdPid) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+      expect(alive(etcdPid)).toBe(false);
+    } finally {
+      if (master.exitCode === null) master.kill('SIGKILL');
+      rmSync(runDir, { recursive: true, force: true });
+    }
   }, 30_000);
 });

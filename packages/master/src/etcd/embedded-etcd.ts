@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { Logger } from '@orchard/api';
@@ -66,7 +66,8 @@ export class EmbeddedEtcd {
       '--auto-compaction-retention', '1h',
       '--log-level', 'warn',
     ];
-    const child = spawn(this.opts.binary ?? 'etcd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const [cmd, cmdArgs] = withParentDeathSignal(this.opts.binary ?? 'etcd', args);
+    const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     child.stderr?.setEncoding('utf8');
@@ -131,6 +132,15 @@ export class EmbeddedEtcd {
     }
     rmSync(file, { force: true });
   }
+}
+
+/**
+ * Runs etcd through util-linux `setpriv --pdeathsig TERM` when it is installed: the kernel
+ * then stops etcd even when the master dies by SIGKILL, which no exit handler sees.
+ */
+function withParentDeathSignal(binary: string, args: string[]): [string, string[]] {
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+  return setpriv ? [setpriv, ['--pdeathsig', 'TERM', '--', binary, ...args]] : [binary, args];
 }
 
 function isAlive(pid: number): boolean {
