@@ -299,6 +299,28 @@ describe('PodReconciler', () => {
     expect(reconciler.currentStatuses().map((u) => u.name)).toEqual(['web']);
   });
 
+  it('lets periodic resyncs skip converged pods, but not pods whose containers changed', async () => {
+    const { clock, runtime, reconciler, settle, app, last } = setup();
+    reconciler.setDesired([pod('web', 'uid-1'), pod('db', 'uid-2')]);
+    await settle();
+    const before = runtime.inspections;
+    clock.advance(10_000);
+    await settle();
+    clock.advance(10_000);
+    await settle();
+    expect(runtime.inspections).toBe(before);
+
+    // A change Docker reports without an event (a missed event) is still found.
+    const c = runtime.containers.get(app('uid-2')[0]!.id)!;
+    c.state = 'exited';
+    c.exitCode = 1;
+    c.finishedAt = new Date(clock.now()).toISOString();
+    clock.advance(10_000);
+    await settle();
+    expect(last('db')!.status!.containerStatuses[0]!.restartCount).toBe(1);
+    expect(app('uid-2').at(-1)!.state).toBe('running');
+  });
+
   it('brings a pod back in a new sandbox when its infra container died', async () => {
     const { runtime, reconciler, settle, last } = setup();
     reconciler.setDesired([pod('web', 'uid-1')]);

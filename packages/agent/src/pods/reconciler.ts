@@ -1,5 +1,5 @@
 import type { Clock, Logger, Pod, PodStatus, PodStatusUpdate, Container } from '@orchard/api';
-import type { ContainerDetails, ContainerRuntime } from '../runtime/container-runtime';
+import type { ContainerDetails, ContainerRuntime, ContainerSummary } from '../runtime/container-runtime';
 import { ContainerNotFoundError } from '../runtime/errors';
 import { Backoff, CRASH_LOOP_BACKOFF } from './backoff';
 import { ContainerConfigError, appContainerSpec, infraContainerSpec } from './container-config';
@@ -41,6 +41,12 @@ interface PodState {
   pullFailures: Map<string, { at: number; message: string; reason: string }>;
   sandboxFailure?: { at: number; message: string };
   lastUpdate?: PodStatusUpdate;
+  /**
+   * The containers (id:state) the pod was left converged with. A periodic resync that
+   * lists the same skips the pod: nothing changed, and anything time-driven (back-off)
+   * has its own wake-up. Keeps an idle node's agent near zero CPU.
+   */
+  converged?: string;
   timer?: { at: number; cancel(): void };
 }
 
@@ -135,15 +141,26 @@ export class PodReconciler {
   async resyncAll(): Promise<void> {
     if (!this.desiredKnown || this.stopped) return;
     const uids = new Set(this.desired.keys());
+    let found: ContainerSummary[] = [];
     try {
-      const found = await this.opts.runtime.listContainers(nodeSelectorLabels(this.opts.nodeName));
+      found = await this.opts.runtime.listContainers(nodeSelectorLabels(this.opts.nodeName));
       for (const c of found) if (c.labels[LABEL_POD_UID]) uids.add(c.labels[LABEL_POD_UID]);
     } catch (err) {
       // Retried by the next periodic resync; the desired pods are still queued.
       this.opts.logger.warn({ err }, 'failed to list containers for resync');
+      for (const s of this.states.values()) s.converged = undefined;
     }
     if (this.stopped) return;
-    for (const uid of uids) this.queue.add(uid);
+    const seen = new Map<string, string[]>();
+    for (const c of found) {
+      const uid = c.labels[LABEL_POD_UID];
+      if (uid) seen.set(uid, [...(seen.get(uid) ?? []), `${c.id}:${c.state}`]);
+    }
+    for (const uid of uids) {
+      const converged = this.states.get(uid)?.converged;
+      if (converged !== undefined && converged === signature(seen.get(uid) ?? [])) continue;
+      this.queue.add(uid);
+    }
   }
 
   /** Resolves when no sync is queued or running (for tests and shutdown). */
@@ -235,6 +252,8 @@ export class PodReconciler {
       // Re-read by key: the desired set may have changed while Docker answered.
       pod = this.desired.get(uid);
       if (this.stopped) return;
+      const st = this.states.get(uid);
+      if (st) st.converged = undefined;
       if (!pod) {
         if (this.desiredKnown) await this.removeOrphan(uid, observed);
       } else if (pod.metadata?.deletionTimestamp) {
@@ -312,6 +331,7 @@ export class PodReconciler {
       );
       if (groups.size === 0) return; // finished before the agent restarted; the master has its status
       this.report(pod, state, undefined, groups, waiting);
+      state.converged = signature((await this.observe(uid)).map((c) => `${c.id}:${c.state}`));
       return;
     }
 
@@ -351,8 +371,12 @@ export class PodReconciler {
       groups = groupApps(observed);
       infra = observed.find((c) => c.id === infra!.id) ?? infra;
     }
-    await this.collectGarbage(groups);
+    const removed = await this.collectGarbage(groups);
     this.report(pod, state, infra, groups, waiting);
+    if (waiting.size === 0) {
+      if (removed) observed = await this.observe(uid);
+      state.converged = signature(observed.map((c) => `${c.id}:${c.state}`));
+    }
   }
 
   /** Creates and starts the infra container; undefined (with state.sandboxFailure set) when Docker refuses. */
@@ -496,9 +520,10 @@ export class PodReconciler {
   }
 
   /** Keeps the newest two containers of each name (current and previous), removes older exited ones. */
-  private async collectGarbage(groups: Map<string, ContainerDetails[]>): Promise<void> {
+  private async collectGarbage(groups: Map<string, ContainerDetails[]>): Promise<boolean> {
     const old = [...groups.values()].flatMap((list) => list.slice(2)).filter((c) => !RUNNING.has(c.state));
     await Promise.all(old.map((c) => this.opts.runtime.removeContainer(c.id)));
+    return old.length > 0;
   }
 
   private async stopAndRemove(list: ContainerDetails[], grace: number): Promise<void> {
@@ -561,6 +586,11 @@ export class PodReconciler {
       this.opts.logger.warn({ err }, 'failed to hand over pod status');
     }
   }
+}
+
+/** An order-independent summary of a pod's containers and their states. */
+function signature(entries: string[]): string {
+  return [...entries].sort().join(',');
 }
 
 function isInfra(c: ContainerDetails): boolean {

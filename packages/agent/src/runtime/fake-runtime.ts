@@ -30,6 +30,8 @@ export class FakeRuntime implements ContainerRuntime {
   /** Host ports already taken on the node. */
   readonly takenHostPorts = new Set<number>();
   readonly calls: string[] = [];
+  /** How many times containers were inspected (reads are not in calls). */
+  inspections = 0;
   private readonly subscribers = new Set<(e: RuntimeEvent) => void>();
   private nextId = 1;
   private nextIp = 2;
@@ -57,6 +59,7 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   async inspectContainer(id: string): Promise<ContainerDetails> {
+    this.inspections++;
     const { spec: _spec, ...details } = this.get(id);
     return { ...details, labels: { ...details.labels } };
   }
