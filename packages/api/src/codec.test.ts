@@ -200,6 +200,19 @@ describe('encodeObject', () => {
     it(`round-trips ${name} through YAML`, () => expect(parseManifests(toYaml(encodeObject(obj)), 'rt.yaml')).toEqual([obj]));
   }
 
+  it('spells acronyms as Kubernetes does (podIP, hostIP, containerID, podCIDR)', () => {
+    const json = encodeObject(wrapPod(Pod.fromPartial({
+      metadata: { name: 'a' },
+      spec: { containers: [{ name: 'a', image: 'b', ports: [{ containerPort: 80, hostIp: '0.0.0.0' }] }] },
+      status: { podIp: '10.0.0.5', hostIp: '192.168.1.2', containerStatuses: [{ name: 'a', containerId: 'docker://x', imageId: 'sha256:y' }] },
+    })));
+    expect(json.status).toMatchObject({ podIP: '10.0.0.5', hostIP: '192.168.1.2', containerStatuses: [{ containerID: 'docker://x', imageID: 'sha256:y' }] });
+    expect((json.spec as any).containers[0].ports[0].hostIP).toBe('0.0.0.0');
+    const n = parseManifests('apiVersion: v1\nkind: Node\nmetadata: {name: pi1}\nspec: {podCIDR: 10.42.1.0/24}\nstatus: {nodeInfo: {machineID: m1}}\n', 'n.yaml')[0]!;
+    expect(n.resource).toMatchObject({ node: { spec: { podCidr: '10.42.1.0/24' }, status: { nodeInfo: { machineId: 'm1' } } } });
+    expect(() => parseManifests('apiVersion: v1\nkind: Node\nmetadata: {name: pi1}\nspec: {podCidr: x}\n', 'n.yaml')).toThrow(/unknown field "spec.podCidr"/);
+  });
+
   it('encodes a list like kubectl', () => {
     const list = encodeList([wrapNode(node)]);
     expect(list.kind).toBe('List');

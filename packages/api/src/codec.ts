@@ -21,6 +21,26 @@ function messageType(name: string): protobuf.Type {
   return root.lookupType(`${PACKAGE}.${name}`);
 }
 
+/**
+ * The manifest name of a field: its proto3 JSON name, which proto/ sets where Kubernetes
+ * spells an acronym in capitals (podIP, containerID, podCIDR).
+ */
+function jsonName(field: protobuf.Field): string {
+  const n = field.options?.json_name;
+  return typeof n === 'string' ? n : field.name;
+}
+
+const fieldsByJsonName = new Map<protobuf.Type, Map<string, protobuf.Field>>();
+
+function jsonFields(type: protobuf.Type): Map<string, protobuf.Field> {
+  let m = fieldsByJsonName.get(type);
+  if (!m) {
+    m = new Map(type.fieldsArray.map((f) => [jsonName(f), f]));
+    fieldsByJsonName.set(type, m);
+  }
+  return m;
+}
+
 // Kubernetes types these as IntOrString; proto holds them as strings. A manifest may
 // give a number, and encodeObject prints digits back as a number.
 const INT_OR_STRING = new Set(['HTTPGetAction.port', 'TCPSocketAction.port']);
@@ -79,7 +99,7 @@ function join(path: string, name: string): string {
 function decodeMessage(v: Record<string, unknown>, type: protobuf.Type, path: string, errs: FieldError[]) {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(v)) {
-    const field = type.fields[key];
+    const field = jsonFields(type).get(key);
     const p = join(path, key);
     if (!field) {
       errs.push({ field: p, type: 'Unknown field' });
@@ -88,7 +108,7 @@ function decodeMessage(v: Record<string, unknown>, type: protobuf.Type, path: st
     // Kubernetes manifests often carry `creationTimestamp: null` or `resources: null`:
     // null means "not set".
     if (value === null || value === undefined) continue;
-    const qualified = `${type.name}.${key}`;
+    const qualified = `${type.name}.${field.name}`;
     if (field.map) {
       if (!isPlainObject(value)) {
         errs.push(typeError(p, 'a map', value));
@@ -290,19 +310,19 @@ function encodeMessage(v: Record<string, unknown>, type: protobuf.Type): Record<
     if (field.map) {
       const entries = Object.entries(value as Record<string, unknown>);
       if (entries.length === 0) continue;
-      out[field.name] = Object.fromEntries(entries.map(([k, x]) => [k, one(x)]));
+      out[jsonName(field)] = Object.fromEntries(entries.map(([k, x]) => [k, one(x)]));
     } else if (field.repeated) {
       const arr = value as unknown[];
       if (arr.length === 0) continue;
-      out[field.name] = arr.map(one);
+      out[jsonName(field)] = arr.map(one);
     } else if (rt) {
       // A set message is printed even when empty: `emptyDir: {}` is how a volume says
       // which source it uses.
-      out[field.name] = one(value);
+      out[jsonName(field)] = one(value);
     } else {
       const optional = field.options?.proto3_optional === true;
       if (!optional && isEmptyScalar(value) && !ALWAYS_PRINT.has(qualified)) continue;
-      out[field.name] = INT_OR_STRING.has(qualified) && /^\d+$/.test(String(value)) ? Number(value) : value;
+      out[jsonName(field)] = INT_OR_STRING.has(qualified) && /^\d+$/.test(String(value)) ? Number(value) : value;
     }
   }
   return out;

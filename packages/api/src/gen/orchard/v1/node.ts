@@ -413,8 +413,8 @@ export const NodeSpec = {
 
   fromJSON(object: any): NodeSpec {
     return {
-      podCidr: isSet(object.podCidr) ? globalThis.String(object.podCidr) : "",
-      podCidrs: globalThis.Array.isArray(object?.podCidrs) ? object.podCidrs.map((e: any) => globalThis.String(e)) : [],
+      podCidr: isSet(object.podCIDR) ? globalThis.String(object.podCIDR) : "",
+      podCidrs: globalThis.Array.isArray(object?.podCIDRs) ? object.podCIDRs.map((e: any) => globalThis.String(e)) : [],
       unschedulable: isSet(object.unschedulable) ? globalThis.Boolean(object.unschedulable) : false,
       taints: globalThis.Array.isArray(object?.taints) ? object.taints.map((e: any) => Taint.fromJSON(e)) : [],
     };
@@ -423,10 +423,10 @@ export const NodeSpec = {
   toJSON(message: NodeSpec): unknown {
     const obj: any = {};
     if (message.podCidr !== "") {
-      obj.podCidr = message.podCidr;
+      obj.podCIDR = message.podCidr;
     }
     if (message.podCidrs?.length) {
-      obj.podCidrs = message.podCidrs;
+      obj.podCIDRs = message.podCidrs;
     }
     if (message.unschedulable !== false) {
       obj.unschedulable = message.unschedulable;
@@ -662,7 +662,7 @@ export const NodeSystemInfo = {
 
   fromJSON(object: any): NodeSystemInfo {
     return {
-      machineId: isSet(object.machineId) ? globalThis.String(object.machineId) : "",
+      machineId: isSet(object.machineID) ? globalThis.String(object.machineID) : "",
       kernelVersion: isSet(object.kernelVersion) ? globalThis.String(object.kernelVersion) : "",
       osImage: isSet(object.osImage) ? globalThis.String(object.osImage) : "",
       containerRuntimeVersion: isSet(object.containerRuntimeVersion)
@@ -680,7 +680,7 @@ export const NodeSystemInfo = {
   toJSON(message: NodeSystemInfo): unknown {
     const obj: any = {};
     if (message.machineId !== "") {
-      obj.machineId = message.machineId;
+      obj.machineID = message.machineId;
     }
     if (message.kernelVersion !== "") {
       obj.kernelVersion = message.kernelVersion;

@@ -1561,7 +1561,7 @@ export const ContainerPort = {
       containerPort: isSet(object.containerPort) ? globalThis.Number(object.containerPort) : 0,
       hostPort: isSet(object.hostPort) ? globalThis.Number(object.hostPort) : 0,
       protocol: isSet(object.protocol) ? globalThis.String(object.protocol) : "",
-      hostIp: isSet(object.hostIp) ? globalThis.String(object.hostIp) : "",
+      hostIp: isSet(object.hostIP) ? globalThis.String(object.hostIP) : "",
     };
   },
 
@@ -1580,7 +1580,7 @@ export const ContainerPort = {
       obj.protocol = message.protocol;
     }
     if (message.hostIp !== "") {
-      obj.hostIp = message.hostIp;
+      obj.hostIP = message.hostIp;
     }
     return obj;
   },
@@ -5717,8 +5717,8 @@ export const PodStatus = {
         : [],
       message: isSet(object.message) ? globalThis.String(object.message) : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
-      hostIp: isSet(object.hostIp) ? globalThis.String(object.hostIp) : "",
-      podIp: isSet(object.podIp) ? globalThis.String(object.podIp) : "",
+      hostIp: isSet(object.hostIP) ? globalThis.String(object.hostIP) : "",
+      podIp: isSet(object.podIP) ? globalThis.String(object.podIP) : "",
       startTime: isSet(object.startTime) ? globalThis.String(object.startTime) : "",
       containerStatuses: globalThis.Array.isArray(object?.containerStatuses)
         ? object.containerStatuses.map((e: any) => ContainerStatus.fromJSON(e))
@@ -5745,10 +5745,10 @@ export const PodStatus = {
       obj.reason = message.reason;
     }
     if (message.hostIp !== "") {
-      obj.hostIp = message.hostIp;
+      obj.hostIP = message.hostIp;
     }
     if (message.podIp !== "") {
-      obj.podIp = message.podIp;
+      obj.podIP = message.podIp;
     }
     if (message.startTime !== "") {
       obj.startTime = message.startTime;
@@ -6018,7 +6018,7 @@ export const ContainerStateTerminated = {
       message: isSet(object.message) ? globalThis.String(object.message) : "",
       startedAt: isSet(object.startedAt) ? globalThis.String(object.startedAt) : "",
       finishedAt: isSet(object.finishedAt) ? globalThis.String(object.finishedAt) : "",
-      containerId: isSet(object.containerId) ? globalThis.String(object.containerId) : "",
+      containerId: isSet(object.containerID) ? globalThis.String(object.containerID) : "",
     };
   },
 
@@ -6043,7 +6043,7 @@ export const ContainerStateTerminated = {
       obj.finishedAt = message.finishedAt;
     }
     if (message.containerId !== "") {
-      obj.containerId = message.containerId;
+      obj.containerID = message.containerId;
     }
     return obj;
   },
@@ -6292,8 +6292,8 @@ export const ContainerStatus = {
       ready: isSet(object.ready) ? globalThis.Boolean(object.ready) : false,
       restartCount: isSet(object.restartCount) ? globalThis.Number(object.restartCount) : 0,
       image: isSet(object.image) ? globalThis.String(object.image) : "",
-      imageId: isSet(object.imageId) ? globalThis.String(object.imageId) : "",
-      containerId: isSet(object.containerId) ? globalThis.String(object.containerId) : "",
+      imageId: isSet(object.imageID) ? globalThis.String(object.imageID) : "",
+      containerId: isSet(object.containerID) ? globalThis.String(object.containerID) : "",
       started: isSet(object.started) ? globalThis.Boolean(object.started) : undefined,
     };
   },
@@ -6319,10 +6319,10 @@ export const ContainerStatus = {
       obj.image = message.image;
     }
     if (message.imageId !== "") {
-      obj.imageId = message.imageId;
+      obj.imageID = message.imageId;
     }
     if (message.containerId !== "") {
-      obj.containerId = message.containerId;
+      obj.containerID = message.containerId;
     }
     if (message.started !== undefined) {
       obj.started = message.started;
