@@ -1,4 +1,5 @@
-import { ForbiddenError, UnauthenticatedError } from '@orchard/api';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { ForbiddenError, OrchardError, UnauthenticatedError } from '@orchard/api';
 
 /**
  * A certificate signing request was refused. It maps to PERMISSION_DENIED: the caller
@@ -14,5 +15,16 @@ export class CaUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'CaUnavailableError';
+  }
+}
+
+/** A join asked for the name of a node or master that already exists (ALREADY_EXISTS). */
+export class NameTakenError extends OrchardError {
+  override readonly code = GrpcStatus.ALREADY_EXISTS;
+  constructor(
+    readonly kind: 'node' | 'master',
+    readonly takenName: string,
+  ) {
+    super(`${kind} "${takenName}" already exists; to replace it, delete it first (orchard delete ${kind} ${takenName}) or join with another --node-name`);
   }
 }

@@ -11,3 +11,4 @@ export * from './ca-store';
 export { generateKeyPair, privateKeyToPem } from './key-pair';
 export { serialNumber, type RandomSource } from './random';
 export * from './grpc-credentials';
+export * from './join-signer';
