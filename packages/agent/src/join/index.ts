@@ -5,3 +5,5 @@ export * from './fetch-ca';
 export * from './csr';
 export * from './credentials';
 export * from './renewal';
+export * from './join-cluster';
+export * from './renew';
