@@ -51,6 +51,15 @@ describe('DesiredPodsStore', () => {
     expect(await again.save([pod('a', 'u1', '12')])).toBe(false);
   });
 
+  it('serializes a burst of saves and writes only the first and the last set', async () => {
+    const dir = tempDir();
+    const store = new DesiredPodsStore(dir);
+    const sets = [1, 2, 3, 4, 5].map((n) => Array.from({ length: n }, (_, i) => pod(`p${i}`, `u${i}`)));
+    const results = await Promise.all(sets.map((set) => store.save(set)));
+    expect(results).toEqual([true, false, false, false, true]);
+    expect((await new DesiredPodsStore(dir).load())!.length).toBe(5);
+  });
+
   it('reports a corrupt copy as an error naming the file', async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'desired-pods.pb'), Buffer.from([0xff, 0xff, 0xff, 0xff]));

@@ -45,10 +45,40 @@ export class DesiredPodsStore {
 
   /**
    * Saves the set when it differs from the saved one (ignoring status and
-   * resourceVersion, which change without changing what should run). Returns whether
-   * it wrote.
+   * resourceVersion, which change without changing what should run). Saves are
+   * serialized, and a burst of changes (twenty pods deleted at once) writes the first
+   * and the last set only. Resolves with whether this call's set was written.
    */
-  async save(pods: readonly Pod[], revision = ''): Promise<boolean> {
+  save(pods: readonly Pod[], revision = ''): Promise<boolean> {
+    const superseded = this.pending;
+    const mine = { pods, revision, done: deferred<boolean>() };
+    this.pending = mine;
+    superseded?.done.resolve(false);
+    if (!this.writing) void this.drain();
+    return mine.done.promise;
+  }
+
+  private pending?: { pods: readonly Pod[]; revision: string; done: Deferred<boolean> };
+  private writing = false;
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.pending) {
+        const job = this.pending;
+        this.pending = undefined;
+        try {
+          job.done.resolve(await this.write(job.pods, job.revision));
+        } catch (err) {
+          job.done.reject(err);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private async write(pods: readonly Pod[], revision: string): Promise<boolean> {
     const print = fingerprintOf(pods);
     if (this.lastWritten?.equals(print)) return false;
     const bytes = DesiredPods.encode({ pods: pods.map(stripForAgent), revision }).finish();
@@ -69,6 +99,22 @@ export class DesiredPodsStore {
     this.lastWritten = print;
     return true;
   }
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(v: T): void;
+  reject(e: unknown): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }
 
 /** Order-independent fingerprint of a set of pods. */
