@@ -124,6 +124,29 @@ describe('orchard get', () => {
     expect(r.out).toBe('NAME   READY   STATUS    RESTARTS   AGE\nweb    1/1     Running   0          60s\ndb     1/1     Running   0          60s\n');
   });
 
+  it('resumes a broken watch after the last resourceVersion it saw', async () => {
+    const c = cluster();
+    const at = (name: string, rv: string) => {
+      const p = Pod.fromPartial({ metadata: { name, namespace: 'default', resourceVersion: rv }, spec: { containers: [{ name: 'c' }] } });
+      return WatchEvent.fromPartial({ type: 'ADDED', object: wrapPod(p) });
+    };
+    c.watchEvents = [at('a', '3'), at('b', '4'), at('c', '7')];
+    c.watchBreaksAfter = [2];
+    const r = await orchard('get pods -w -o name', c);
+    expect(r.out).toBe('pod/a\npod/b\npod/c\n');
+    expect(c.calls<{ resourceVersion: string }>('watch').map((w) => w.resourceVersion)).toEqual(['', '4']);
+  });
+
+  it('gives up on a watch that keeps breaking', async () => {
+    const c = cluster();
+    c.watchEvents = [WatchEvent.fromPartial({ type: 'ADDED', object: pod('web') })];
+    c.watchBreaksAfter = [0, 0, 0, 0, 0];
+    const r = await orchard('get pods -w', c);
+    expect(r.err).toBe('error: master went away\n');
+    expect(r.code).toBe(1);
+    expect(c.calls('watch')).toHaveLength(5);
+  });
+
   it('watches one name only', async () => {
     const c = cluster();
     c.watchEvents = [WatchEvent.fromPartial({ type: 'ADDED', object: pod('web') }), WatchEvent.fromPartial({ type: 'ADDED', object: pod('db') })];

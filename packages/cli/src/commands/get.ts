@@ -3,8 +3,10 @@ import {
   GetRequest,
   ListRequest,
   MasterInfo,
+  UnavailableError,
   WatchRequest,
   metaOf,
+  type WatchEvent,
   toYaml,
   type ApiObject,
   type KindInfo,
@@ -103,6 +105,9 @@ export function noResources(kind: KindInfo, ns: string, all: boolean): string {
   return kind.namespaced && !all ? `No resources found in ${ns} namespace.\n` : 'No resources found\n';
 }
 
+const WATCH_ATTEMPTS = 5;
+const WATCH_RETRY_MS = 500;
+
 /** -w: the current state first, then one row (or document) per change, until Ctrl-C. */
 async function watch(ctx: Context, c: ClusterApi, kind: KindInfo, names: string[], ns: string, opts: GetOptions): Promise<void> {
   const out = opts.output ?? '';
@@ -113,25 +118,46 @@ async function watch(ctx: Context, c: ClusterApi, kind: KindInfo, names: string[
   const table = new StreamingTable();
   const abort = new AbortController();
   const off = ctx.io.onInterrupt(() => abort.abort());
+  // The newest resourceVersion seen: when the master serving the watch goes away, the
+  // watch resumes after it on another master instead of ending.
+  let resumeFrom = '';
+  const onEvent = (ev: WatchEvent) => {
+    const o = ev.object;
+    if (!o) return;
+    const rv = metaOf(o).resourceVersion;
+    if (/^\d+$/.test(rv) && (resumeFrom === '' || BigInt(rv) > BigInt(resumeFrom))) resumeFrom = rv;
+    if (names.length > 0 && !names.includes(metaOf(o).name)) return;
+    if (out === 'json') ctx.io.stdout(printJson([o], false));
+    else if (out === 'yaml') ctx.io.stdout(`${first ? '' : '---\n'}${printYaml([o], false)}`);
+    else if (out === 'name') ctx.io.stdout(printNames([o]));
+    else {
+      const t = { ...tableOpts, now: ctx.io.now() };
+      ctx.io.stdout(table.format(headerDone ? [tableRow(o, t)] : [tableHeader(kind, t), tableRow(o, t)]));
+      headerDone = true;
+    }
+    first = false;
+  };
   try {
-    await c.watch(
-      WatchRequest.fromPartial({ kind: kind.plural, namespace: ns, allNamespaces: all, labelSelector: opts.selector ?? '' }),
-      (ev) => {
-        const o = ev.object;
-        if (!o || (names.length > 0 && !names.includes(metaOf(o).name))) return;
-        if (out === 'json') ctx.io.stdout(printJson([o], false));
-        else if (out === 'yaml') {
-          ctx.io.stdout(`${first ? '' : '---\n'}${printYaml([o], false)}`);
-        } else if (out === 'name') ctx.io.stdout(printNames([o]));
-        else {
-          const t = { ...tableOpts, now: ctx.io.now() };
-          ctx.io.stdout(table.format(headerDone ? [tableRow(o, t)] : [tableHeader(kind, t), tableRow(o, t)]));
-          headerDone = true;
-        }
-        first = false;
-      },
-      abort.signal,
-    );
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await c.watch(
+          WatchRequest.fromPartial({
+            kind: kind.plural,
+            namespace: ns,
+            allNamespaces: all,
+            labelSelector: opts.selector ?? '',
+            resourceVersion: resumeFrom,
+          }),
+          onEvent,
+          abort.signal,
+        );
+        return;
+      } catch (err) {
+        // Retrying helps only when a master went away; anything else is the answer.
+        if (!(err instanceof UnavailableError) || attempt >= WATCH_ATTEMPTS || abort.signal.aborted) throw err;
+        await ctx.io.sleep(WATCH_RETRY_MS);
+      }
+    }
   } finally {
     off();
   }

@@ -4,6 +4,7 @@ import {
   ListMastersResponse,
   ListResponse,
   NotFoundError,
+  UnavailableError,
   kindOf,
   metaOf,
   objectKey,
@@ -102,9 +103,20 @@ export class FakeCluster implements ClusterApi {
     return ListMastersResponse.fromPartial({ masters: this.masters });
   }
 
+  /** Watch streams that break (UNAVAILABLE) after this many events; one entry per call. */
+  watchBreaksAfter: number[] = [];
+
   async watch(req: WatchRequest, onEvent: (ev: WatchEvent) => void): Promise<void> {
     this.requests.push({ method: 'watch', req });
-    for (const ev of this.watchEvents) onEvent(ev);
+    const breakAfter = this.watchBreaksAfter.shift();
+    const from = req.resourceVersion ? BigInt(req.resourceVersion) : -1n;
+    let sent = 0;
+    for (const ev of this.watchEvents) {
+      if (BigInt(ev.object?.resource ? metaOf(ev.object).resourceVersion || '0' : '0') <= from) continue;
+      if (breakAfter !== undefined && sent === breakAfter) throw new UnavailableError('master went away');
+      onEvent(ev);
+      sent++;
+    }
   }
 
   close(): void {
