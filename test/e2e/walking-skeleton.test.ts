@@ -94,8 +94,55 @@ describe('a pod from Kubernetes YAML', () => {
     const pod = await c().waitPodPhase('web', 'Running', 20_000);
     process.stderr.write(`[walking-skeleton] pod web Running ${Date.now() - started} ms after apply\n`);
     node = nodeByName(String(pod.spec?.nodeName));
-    podIP = String(pod.status?.podIP ?? '');
+  });
+
+  it('shows Running with its node and pod IP in get pods -o wide', async () => {
+    // The IP column, as a user reads it; it must fill in within moments of Running.
+    const row = await waitFor('get pods -o wide to show the IP of pod web', async () => {
+      const out = await orchardOk(c().cli, ['get', 'pods', '-o', 'wide']);
+      const header = out.split('\n')[0].trim().split(/\s{2,}/);
+      expect(header.slice(0, 7)).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE']);
+      const r = parseTable(out).find((x) => x.NAME === 'web');
+      if (!r) throw new Error(`no row for web in:\n${out}`);
+      return r.IP && r.IP !== '<none>' ? r : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 200 });
+    expect(row.STATUS).toBe('Running');
+    expect(row.READY).toBe('1/1');
+    expect(row.RESTARTS).toBe('0');
+    expect(row.NODE).toBe(node.name);
+    podIP = row.IP;
     expect(podIP.split('.').slice(0, 3).join('.') + '.0/24', `pod IP ${podIP} in ${node.name}'s pod subnet`).toBe(node.podSubnet);
+
+    const plain = await orchardOk(c().cli, ['get', 'pods']);
+    expect(plain.split('\n')[0].trim().split(/\s{2,}/)).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
+    // kubectl's kind spellings: singular, plural and short, with a name.
+    for (const kind of ['pod', 'pods', 'po']) {
+      const one = parseTable(await orchardOk(c().cli, ['get', kind, 'web']));
+      expect(one.map((r) => r.NAME), `get ${kind} web`).toEqual(['web']);
+    }
+    const described = await orchardOk(c().cli, ['describe', 'pod', 'web']);
+    expect(described).toContain(node.name);
+    expect(described).toContain(podIP);
+    expect(described).toMatch(/Status:\s+Running/);
+  });
+
+  it('prints the full object with Kubernetes field names in -o json and -o yaml', async () => {
+    const pod = itemsOf(await orchardOk(c().cli, ['get', 'pod', 'web', '-o', 'json']))[0];
+    expect(pod.apiVersion).toBe('v1');
+    expect(pod.kind).toBe('Pod');
+    expect(pod.metadata?.uid).toBeTruthy();
+    expect(pod.spec?.nodeName).toBe(node.name);
+    expect(pod.status?.phase).toBe('Running');
+    // Kubernetes spells these podIP, hostIP, containerID (not podIp, hostIp, containerId).
+    expect(pod.status?.podIP, `status of ${JSON.stringify(pod.status)}`).toBe(podIP);
+    expect(pod.status?.hostIP).toBe(node.address);
+    const app = (await c().podContainers(node, 'web')).find((x) => x.labels['io.orchard.container.name'] === 'httpd');
+    const status = (pod.status?.containerStatuses ?? []).find((s: any) => s.name === 'httpd');
+    expect(String(status?.containerID ?? ''), `containerStatuses[httpd] ${JSON.stringify(status)}`).toBe(`docker://${app?.id}`);
+    expect(status?.state?.running?.startedAt).toBeTruthy();
+    const yaml = await orchardOk(c().cli, ['get', 'pod', 'web', '-o', 'yaml']);
+    expect(yaml).toMatch(/^ {2}phase: Running$/m);
+    expect(yaml).toMatch(new RegExp(`^ {2}podIP: ${podIP.replace(/\./g, '\\.')}$`, 'm'));
   });
 
   it('runs as a labelled Docker container on that node only, with its limits', async () => {
@@ -106,12 +153,8 @@ describe('a pod from Kubernetes YAML', () => {
     expect(app[0].image).toBe(TEST_IMAGES.busybox);
     expect(app[0].labels['io.orchard.pod.namespace']).toBe('default');
     expect(app[0].labels['io.orchard.node']).toBe(node.name);
-    expect(app[0].labels['io.orchard.pod.uid']).toBeTruthy();
     const pod = await c().getPod('web');
     expect(app[0].labels['io.orchard.pod.uid']).toBe(pod?.metadata?.uid);
-    const status = (pod?.status?.containerStatuses ?? []).find((s: any) => s.name === 'httpd');
-    expect(String(status?.containerID ?? ''), 'containerStatuses[httpd].containerID').toContain(app[0].id);
-    expect(status?.state?.running, 'containerStatuses[httpd].state.running').toBeTruthy();
 
     const hostConfig = JSON.parse(await dockerOk(nodeEngine(node), ['inspect', '--format', '{{json .HostConfig}}', app[0].id]));
     expect(hostConfig.Memory, 'memory limit 64Mi').toBe(64 * 1024 * 1024);
@@ -123,35 +166,8 @@ describe('a pod from Kubernetes YAML', () => {
     }
   });
 
-  it('shows Running with its node and pod IP in get pods -o wide', async () => {
-    const out = await orchardOk(c().cli, ['get', 'pods', '-o', 'wide']);
-    const header = out.split('\n')[0].trim().split(/\s{2,}/);
-    expect(header.slice(0, 7)).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE']);
-    const row = parseTable(out).find((r) => r.NAME === 'web');
-    expect(row, out).toBeDefined();
-    expect(row!.STATUS).toBe('Running');
-    expect(row!.READY).toBe('1/1');
-    expect(row!.RESTARTS).toBe('0');
-    expect(row!.IP).toBe(podIP);
-    expect(row!.NODE).toBe(node.name);
-
-    const plain = await orchardOk(c().cli, ['get', 'pods']);
-    expect(plain.split('\n')[0].trim().split(/\s{2,}/)).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
-    // kubectl's kind spellings: singular, plural and short, with a name.
-    for (const kind of ['pod', 'pods', 'po']) {
-      const one = parseTable(await orchardOk(c().cli, ['get', kind, 'web']));
-      expect(one.map((r) => r.NAME), `get ${kind} web`).toEqual(['web']);
-    }
-    const yaml = await orchardOk(c().cli, ['get', 'pod', 'web', '-o', 'yaml']);
-    expect(yaml).toMatch(/phase: Running/);
-    expect(yaml).toContain(podIP);
-    const described = await orchardOk(c().cli, ['describe', 'pod', 'web']);
-    expect(described).toContain(node.name);
-    expect(described).toContain(podIP);
-    expect(described).toMatch(/Running/);
-  });
-
   it('serves on its pod IP, from the host (via the node route) and from another node', async () => {
+    expect(podIP, 'pod IP from get pods -o wide').not.toBe('');
     const body = await waitFor('the pod to answer on its IP', async () => {
       const res = await fetch(`http://${podIP}:8080/`, { signal: AbortSignal.timeout(2000) });
       return res.ok ? res.text() : undefined;
@@ -171,6 +187,14 @@ describe('a pod from Kubernetes YAML', () => {
     await waitFor('pod web to disappear from the API', async () => (await c().getPod('web')) === undefined, { timeoutMs: 20_000 });
     const ps = await dockerOk(nodeEngine(node), ['ps', '-a', '--filter', 'label=io.orchard.pod.name=web', '--format', '{{.ID}}']);
     expect(ps.trim()).toBe('');
+  });
+
+  it('is then reported as not found, as kubectl words it', async () => {
+    for (const args of [['get', 'pod', 'web'], ['get', 'pod', 'web', '-o', 'json'], ['get', 'pods', 'web', '-o', 'yaml'], ['describe', 'pod', 'web'], ['delete', 'pod', 'web']]) {
+      const r = await c().cli(args);
+      expect(r.code, describeResult(args, r)).toBe(1);
+      expect(r.stderr, describeResult(args, r)).toMatch(/pods? "web" not found/);
+    }
   });
 });
 
@@ -245,5 +269,6 @@ spec:
     const del = await c().cli(['delete', 'pod', 'too-big']);
     expect(del.code, describeResult(['delete', 'pod', 'too-big'], del)).toBe(0);
     await waitFor('unscheduled pod too-big to be deleted at once', async () => (await c().getPod('too-big')) === undefined, { timeoutMs: 10_000 });
+    expect(await c().getPod('too-big')).toBeUndefined();
   });
 });
