@@ -7,3 +7,4 @@ export * from './token-store';
 export * from './redeem';
 export * from './rate-limiter';
 export * from './join-guard';
+export * from './join-command';
