@@ -87,7 +87,7 @@ export function findPlacement(pod: Pod, snapshot: ClusterSnapshot, options: Plac
     const nodeInfo = nodes[index]!;
     let fits = true;
     for (let f = 0; f < numFilters; f++) {
-      const status = filters[f]!.filter(filterStates[f], pod, nodeInfo);
+      const status = filters[f]!.filter(filterStates[f], pod, nodeInfo, index);
       if (status.code !== 'Success') {
         rejected.set(nodeInfo.node.metadata?.name ?? '', status.reasons);
         fits = false;
@@ -99,11 +99,15 @@ export function findPlacement(pod: Pod, snapshot: ClusterSnapshot, options: Plac
   if (count === 0) return { ok: false, message: fitErrorMessage(n, rejected), rejected };
 
   // Score: each plugin over every feasible node, normalized, then weighted into the totals.
-  totals.fill(0, 0, count);
-  for (const { plugin, weight } of profile.scores) {
+  const sums = totals;
+  sums.fill(0, 0, count);
+  const weighted = profile.scores;
+  for (let w = 0; w < weighted.length; w++) {
+    const { plugin, weight } = weighted[w]!;
     const err = scoreInto(plugin, pod, ctx, snapshot, count);
     if (err) return err;
-    for (let i = 0; i < count; i++) totals[i] = totals[i]! + weight * scores[i]!;
+    const s = scores;
+    for (let i = 0; i < count; i++) sums[i] += weight * s[i]!;
   }
 
   // Select: highest total; equal totals share the win through reservoir sampling so each
@@ -112,7 +116,7 @@ export function findPlacement(pod: Pod, snapshot: ClusterSnapshot, options: Plac
   let chosen = 0;
   let ties = 0;
   for (let i = 0; i < count; i++) {
-    const t = totals[i]!;
+    const t = sums[i]!;
     if (t > best) {
       best = t;
       chosen = i;
@@ -141,8 +145,13 @@ function scoreInto(
       return undefined;
     }
     const nodes = snapshot.nodes;
-    for (let i = 0; i < count; i++) scores[i] = plugin.score(state, pod, nodes[feasible[i]!]!);
-    plugin.normalize?.(state, scores, count);
+    const out = scores;
+    const which = feasible;
+    for (let i = 0; i < count; i++) {
+      const index = which[i]!;
+      out[i] = plugin.score(state, pod, nodes[index]!, index);
+    }
+    plugin.normalize?.(state, out, count);
     return undefined;
   } catch (err) {
     return pluginError('Score', plugin.name, err);

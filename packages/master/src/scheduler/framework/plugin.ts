@@ -23,8 +23,11 @@ export interface CycleContext {
 export interface FilterPlugin<S = undefined> {
   readonly name: string;
   preFilter?(pod: Pod, ctx: CycleContext): S | Skip;
-  /** Must not throw and should not allocate when the node fits. */
-  filter(state: S, pod: Pod, nodeInfo: NodeInfo): Status;
+  /**
+   * Must not throw and should not allocate when the node fits. `index` is the node's
+   * position in snapshot.nodes, for per-node values kept in a NodeColumn.
+   */
+  filter(state: S, pod: Pod, nodeInfo: NodeInfo, index: number): Status;
 }
 
 /**
@@ -35,7 +38,8 @@ export interface FilterPlugin<S = undefined> {
 export interface ScorePlugin<S = undefined> {
   readonly name: string;
   preScore?(pod: Pod, ctx: CycleContext): S | Skip;
-  score(state: S, pod: Pod, nodeInfo: NodeInfo): number;
+  /** `index` is the node's position in snapshot.nodes, as for filters. */
+  score(state: S, pod: Pod, nodeInfo: NodeInfo, index: number): number;
   normalize?(state: S, scores: Float64Array, count: number): void;
 }
 

@@ -11,8 +11,10 @@ import type { ClusterSnapshot, NodeInfo } from './types';
  */
 export function runFilter(plugin: AnyFilterPlugin, pod: Pod, nodeInfo: NodeInfo, snapshot?: ClusterSnapshot): Status {
   const ctx = { snapshot: snapshot ?? { nodes: [nodeInfo] } };
+  const index = ctx.snapshot.nodes.indexOf(nodeInfo);
+  if (index < 0) throw new Error(`node ${nodeInfo.node.metadata?.name} is not in the snapshot`);
   const state = plugin.preFilter ? plugin.preFilter(pod, ctx) : undefined;
-  return state === SKIP ? SUCCESS : plugin.filter(state, pod, nodeInfo);
+  return state === SKIP ? SUCCESS : plugin.filter(state, pod, nodeInfo, index);
 }
 
 /**
@@ -24,7 +26,7 @@ export function runScore(plugin: AnyScorePlugin, pod: Pod, nodes: readonly NodeI
   const state = plugin.preScore ? plugin.preScore(pod, ctx) : undefined;
   if (state === SKIP) return nodes.map(() => 0);
   const scores = new Float64Array(nodes.length);
-  nodes.forEach((n, i) => (scores[i] = plugin.score(state, pod, n)));
+  nodes.forEach((n, i) => (scores[i] = plugin.score(state, pod, n, i)));
   plugin.normalize?.(state, scores, nodes.length);
   return [...scores];
 }

@@ -3,9 +3,11 @@ import type { Node, Pod } from '@orchard/api';
 /**
  * What the scheduler knows about one node when it places a pod.
  *
- * Treat a NodeInfo as immutable: when the pods of a node change, build a new NodeInfo with a
- * new `pods` array. Plugins cache what they derive from `pods` (host ports in use, replica
- * counts) by the identity of that array, so mutating it in place would leave them stale.
+ * Treat a NodeInfo as immutable: when the pods of a node change, put a new NodeInfo in its
+ * place in the snapshot's nodes array. Plugins cache what they derive from a node (host ports
+ * in use, replica counts, readiness) by that array and the NodeInfo's identity, so changing a
+ * NodeInfo or its `pods` in place would leave them stale. Reusing the same nodes array from
+ * one pod to the next (replacing entries as pods are bound) keeps those caches warm.
  */
 export interface NodeInfo {
   readonly node: Node;

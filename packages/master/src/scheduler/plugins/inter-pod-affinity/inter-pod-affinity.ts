@@ -2,7 +2,7 @@ import type { Pod, PodAffinityTerm } from '@orchard/api';
 import { compileLabelSelector, type LabelMatcher } from '../../framework/label-selector';
 import type { CycleContext, FilterPlugin } from '../../framework/plugin';
 import { SKIP } from '../../framework/plugin';
-import { podsIndex } from '../../framework/pods-index';
+import { NodeColumn } from '../../framework/node-column';
 import { SUCCESS, unschedulable } from '../../framework/status';
 import { topologyValue } from '../../framework/topology';
 import type { NodeInfo } from '../../framework/types';
@@ -39,9 +39,9 @@ function selects(term: CompiledTerm, pod: Pod): boolean {
 }
 
 /** Per node: the existing pods' required anti-affinity terms (usually none). */
-const existingAntiTerms = podsIndex((pods) => {
+const EXISTING_ANTI_TERMS = new NodeColumn((nodeInfo) => {
   const out: CompiledTerm[] = [];
-  for (const pod of pods) {
+  for (const pod of nodeInfo.pods) {
     for (const t of pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
       out.push(compileTerm(t, pod.metadata?.namespace ?? ''));
     }
@@ -78,8 +78,12 @@ function preFilter(pod: Pod, ctx: CycleContext): InterPodAffinityState | typeof 
   const nodes = ctx.snapshot.nodes;
   const ns = pod.metadata?.namespace ?? '';
   const existing = new Map<string, Set<string>>();
-  for (const ni of nodes) {
-    for (const term of existingAntiTerms(ni.pods)) {
+  const existingTerms = EXISTING_ANTI_TERMS.of(nodes);
+  for (let i = 0; i < nodes.length; i++) {
+    const ni = nodes[i]!;
+    const terms = existingTerms.get(i, ni);
+    for (let t = 0; t < terms.length; t++) {
+      const term = terms[t]!;
       if (!selects(term, pod)) continue;
       const value = topologyValue(ni.node, term.topologyKey);
       if (value === undefined) continue;

@@ -1,8 +1,10 @@
 import type { Node, Pod } from '@orchard/api';
+import type { ColumnTable } from '../../framework/node-column';
+import { NodeColumn } from '../../framework/node-column';
 import type { CycleContext, FilterPlugin } from '../../framework/plugin';
 import { SKIP } from '../../framework/plugin';
 import { SUCCESS, unschedulable } from '../../framework/status';
-import type { Platform } from './platform';
+import type { NodePlatform, Platform } from './platform';
 import { nodePlatform, parsePlatform, runsOn } from './platform';
 
 export const Name = 'NodeArchitecture';
@@ -15,13 +17,35 @@ const MISMATCH = unschedulable(ErrReason);
 /** The cycle state: the platforms of each known image, and verdicts per node platform. */
 export interface ArchitectureState {
   readonly images: readonly (readonly Platform[])[];
-  /** Few distinct node platforms exist in a cluster; decide each once per cycle. */
-  readonly verdicts: Map<string, boolean>;
+  readonly platforms: ColumnTable<NodePlatform | null>;
+  /** Verdict per node platform id (undefined until decided): each is decided once per cycle. */
+  readonly verdicts: (boolean | undefined)[];
 }
+
+// Node objects outlive snapshots (the scheduling loop rebuilds NodeInfos, not Nodes), so
+// the platform is remembered per Node too: a new snapshot then costs a lookup per node.
+const platformByNode = new WeakMap<Node, NodePlatform | null>();
+const PLATFORMS = new NodeColumn((nodeInfo) => {
+  let p = platformByNode.get(nodeInfo.node);
+  if (p === undefined) platformByNode.set(nodeInfo.node, (p = nodePlatform(nodeInfo.node)));
+  return p;
+});
 
 /** The images a pod runs (init containers included: they run on the same node). */
 export function podImages(pod: Pod): string[] {
   return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => c.image);
+}
+
+function preFilter(pod: Pod, ctx: CycleContext): ArchitectureState | typeof SKIP {
+  const known = ctx.snapshot.imagePlatforms;
+  if (!known) return SKIP;
+  const images: Platform[][] = [];
+  for (const image of podImages(pod)) {
+    const platforms = known.get(image);
+    if (platforms && platforms.length > 0) images.push(platforms.map(parsePlatform));
+  }
+  if (images.length === 0) return SKIP;
+  return { images, platforms: PLATFORMS.of(ctx.snapshot.nodes), verdicts: [] };
 }
 
 /**
@@ -33,23 +57,14 @@ export function podImages(pod: Pod): string[] {
 export function nodeArchitecture(): FilterPlugin<ArchitectureState> {
   return {
     name: Name,
-    preFilter: (pod, ctx: CycleContext) => {
-      const known = ctx.snapshot.imagePlatforms;
-      if (!known) return SKIP;
-      const images: Platform[][] = [];
-      for (const image of podImages(pod)) {
-        const platforms = known.get(image);
-        if (platforms && platforms.length > 0) images.push(platforms.map(parsePlatform));
-      }
-      return images.length > 0 ? { images, verdicts: new Map() } : SKIP;
-    },
-    filter: (state, _pod, nodeInfo) => {
-      const platform = nodePlatform(nodeInfo.node);
+    preFilter,
+    filter: (state, _pod, nodeInfo, index) => {
+      const platform = state.platforms.get(index, nodeInfo);
       if (!platform) return SUCCESS;
-      let fits = state.verdicts.get(platform.key);
+      let fits = state.verdicts[platform.id];
       if (fits === undefined) {
         fits = state.images.every((provided) => provided.some((p) => runsOn(p, platform)));
-        state.verdicts.set(platform.key, fits);
+        state.verdicts[platform.id] = fits;
       }
       return fits ? SUCCESS : MISMATCH;
     },

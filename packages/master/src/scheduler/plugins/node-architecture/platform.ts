@@ -25,12 +25,13 @@ export function parsePlatform(s: string): Platform {
   return { os, architecture: ARCH_ALIASES[architecture] ?? architecture, variant };
 }
 
-/** A node's platform with its "os/architecture/variant" spelling, to key per-cycle verdicts. */
+/** A node's platform with a small number naming it, to index per-cycle verdicts. */
 export interface NodePlatform extends Platform {
-  readonly key: string;
+  readonly id: number;
 }
 
-const nodePlatforms = new WeakMap<Node, NodePlatform | null>();
+// "os/architecture/variant" -> id. A cluster has a handful of platforms, so this stays tiny.
+const platformIds = new Map<string, number>();
 
 /**
  * The platform a node runs, from the architecture its agent reports (Docker's naming) and the
@@ -38,21 +39,17 @@ const nodePlatforms = new WeakMap<Node, NodePlatform | null>();
  * Null when the node has not said: such a node is not filtered.
  */
 export function nodePlatform(node: Node): NodePlatform | null {
-  let p = nodePlatforms.get(node);
-  if (p !== undefined) return p;
   const info = node.status?.nodeInfo;
   const arch = info?.architecture || info?.machine || '';
-  if (!arch) {
-    p = null;
-  } else {
-    const architecture = ARCH_ALIASES[arch] ?? arch;
-    const m = /^armv(\d+)/.exec(info?.machine ?? '');
-    const variant = architecture === 'arm' && m ? `v${m[1]}` : '';
-    const os = info?.operatingSystem || 'linux';
-    p = { os, architecture, variant, key: `${os}/${architecture}/${variant}` };
-  }
-  nodePlatforms.set(node, p);
-  return p;
+  if (!arch) return null;
+  const architecture = ARCH_ALIASES[arch] ?? arch;
+  const m = /^armv(\d+)/.exec(info?.machine ?? '');
+  const variant = architecture === 'arm' && m ? `v${m[1]}` : '';
+  const os = info?.operatingSystem || 'linux';
+  const key = `${os}/${architecture}/${variant}`;
+  let id = platformIds.get(key);
+  if (id === undefined) platformIds.set(key, (id = platformIds.size));
+  return { os, architecture, variant, id };
 }
 
 function armVersion(variant: string): number {

@@ -1,7 +1,8 @@
-import type { Pod } from '@orchard/api';
+import type { Container, Pod } from '@orchard/api';
 import type { FilterPlugin } from '../../framework/plugin';
 import { SKIP } from '../../framework/plugin';
-import { podsIndex } from '../../framework/pods-index';
+import type { ColumnTable } from '../../framework/node-column';
+import { NodeColumn } from '../../framework/node-column';
 import { SUCCESS, unschedulable } from '../../framework/status';
 
 export const Name = 'NodePorts';
@@ -23,20 +24,26 @@ export interface HostPort {
  */
 export function podHostPorts(pod: Pod): HostPort[] {
   const out: HostPort[] = [];
-  const hostNetwork = pod.spec?.hostNetwork ?? false;
-  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+  const spec = pod.spec;
+  if (!spec) return out;
+  addHostPorts(spec.initContainers, spec.hostNetwork, out);
+  addHostPorts(spec.containers, spec.hostNetwork, out);
+  return out;
+}
+
+function addHostPorts(containers: readonly Container[] | undefined, hostNetwork: boolean, out: HostPort[]): void {
+  for (const c of containers ?? []) {
     for (const p of c.ports ?? []) {
       const port = p.hostPort || (hostNetwork ? p.containerPort : 0);
       if (port > 0) out.push({ key: `${p.protocol || 'TCP'}/${port}`, hostIP: p.hostIp });
     }
   }
-  return out;
 }
 
 /** Host ports in use on a node: "protocol/port" -> the host IPs bound to it. */
-const portsInUse = podsIndex((pods) => {
+const PORTS_IN_USE = new NodeColumn((nodeInfo) => {
   const used = new Map<string, string[]>();
-  for (const pod of pods) {
+  for (const pod of nodeInfo.pods) {
     for (const p of podHostPorts(pod)) {
       const ips = used.get(p.key);
       if (ips) ips.push(p.hostIP);
@@ -63,13 +70,13 @@ export function conflicts(wanted: readonly HostPort[], used: ReadonlyMap<string,
 }
 
 /** Rejects nodes where a host port the pod needs is already taken. */
-export function nodePorts(): FilterPlugin<readonly HostPort[]> {
+export function nodePorts(): FilterPlugin<{ wanted: readonly HostPort[]; used: ColumnTable<Map<string, string[]>> }> {
   return {
     name: Name,
-    preFilter: (pod) => {
+    preFilter: (pod, ctx) => {
       const wanted = podHostPorts(pod);
-      return wanted.length > 0 ? wanted : SKIP;
+      return wanted.length > 0 ? { wanted, used: PORTS_IN_USE.of(ctx.snapshot.nodes) } : SKIP;
     },
-    filter: (wanted, _pod, nodeInfo) => (conflicts(wanted, portsInUse(nodeInfo.pods)) ? CONFLICT : SUCCESS),
+    filter: ({ wanted, used }, _pod, nodeInfo, index) => (conflicts(wanted, used.get(index, nodeInfo)) ? CONFLICT : SUCCESS),
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeNode, makePod } from '../../framework/fixtures';
+import { runFilter } from '../../framework/run-plugin';
 import { SUCCESS } from '../../framework/status';
 import { ErrReasonNotReady, nodeReady } from './node-ready';
 
@@ -12,8 +13,15 @@ describe('NodeReady', () => {
     { name: 'no Ready condition yet does not fit', ready: undefined, reasons: [ErrReasonNotReady] },
   ];
   it.each(cases)('$name', ({ ready, reasons }) => {
-    const status = plugin.filter(undefined, makePod(), makeNode({ name: 'n1', ready }));
+    const status = runFilter(plugin, makePod(), makeNode({ name: 'n1', ready }));
     expect(status.reasons).toEqual(reasons);
     if (reasons.length === 0) expect(status).toBe(SUCCESS);
+  });
+
+  it('sees a node become ready when its NodeInfo is replaced in the same nodes array', () => {
+    const nodes = [makeNode({ name: 'n1', ready: 'Unknown' })];
+    expect(runFilter(plugin, makePod(), nodes[0]!, { nodes }).reasons).toEqual([ErrReasonNotReady]);
+    nodes[0] = makeNode({ name: 'n1', ready: 'True' });
+    expect(runFilter(plugin, makePod(), nodes[0], { nodes })).toBe(SUCCESS);
   });
 });

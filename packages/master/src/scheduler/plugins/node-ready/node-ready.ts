@@ -1,3 +1,5 @@
+import type { ColumnTable } from '../../framework/node-column';
+import { NodeColumn } from '../../framework/node-column';
 import type { FilterPlugin } from '../../framework/plugin';
 import { SUCCESS, unschedulable } from '../../framework/status';
 import type { NodeInfo } from '../../framework/types';
@@ -23,14 +25,17 @@ export function nodeIsReady(nodeInfo: NodeInfo): boolean {
   return false;
 }
 
+const READY = new NodeColumn(nodeIsReady);
+
 /**
  * Never places a pod on a node that is not Ready. Kubernetes reaches the same end through the
  * node.kubernetes.io/not-ready taint; Orchard checks the condition directly, so even a pod that
  * tolerates every taint (DaemonSet-like) cannot land on a node that is down or unknown.
  */
-export function nodeReady(): FilterPlugin {
+export function nodeReady(): FilterPlugin<ColumnTable<boolean>> {
   return {
     name: Name,
-    filter: (_state, _pod, nodeInfo) => (nodeIsReady(nodeInfo) ? SUCCESS : NOT_READY),
+    preFilter: (_pod, ctx) => READY.of(ctx.snapshot.nodes),
+    filter: (ready, _pod, nodeInfo, index) => (ready.get(index, nodeInfo) ? SUCCESS : NOT_READY),
   };
 }

@@ -1,7 +1,8 @@
 import type { Pod } from '@orchard/api';
 import type { ScorePlugin } from '../../framework/plugin';
 import { normalizeToMax, SKIP } from '../../framework/plugin';
-import { podsIndex } from '../../framework/pods-index';
+import type { ColumnTable } from '../../framework/node-column';
+import { NodeColumn } from '../../framework/node-column';
 
 export const Name = 'SelectorSpread';
 
@@ -21,11 +22,20 @@ export function spreadKey(pod: Pod): string | undefined {
   return `labels:${meta?.namespace ?? ''}:${keys.map((k) => `${k}=${labels[k]}`).join(',')}`;
 }
 
+// Pods outlive snapshots; remember each one's key so a new snapshot does not redo the work.
+const keyByPod = new WeakMap<Pod, string | null>();
+
+function cachedSpreadKey(pod: Pod): string | undefined {
+  let key = keyByPod.get(pod);
+  if (key === undefined) keyByPod.set(pod, (key = spreadKey(pod) ?? null));
+  return key ?? undefined;
+}
+
 /** Per node: how many pods of each workload it runs. */
-const workloadCounts = podsIndex((pods) => {
+const WORKLOAD_COUNTS = new NodeColumn((nodeInfo) => {
   const counts = new Map<string, number>();
-  for (const p of pods) {
-    const key = spreadKey(p);
+  for (const p of nodeInfo.pods) {
+    const key = cachedSpreadKey(p);
     if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return counts;
@@ -36,11 +46,14 @@ const workloadCounts = podsIndex((pods) => {
  * as possible: the raw score is the number of the workload's pods on the node, normalized so
  * the node with the most scores 0 and nodes with none score 100.
  */
-export function selectorSpread(): ScorePlugin<string> {
+export function selectorSpread(): ScorePlugin<{ key: string; counts: ColumnTable<Map<string, number>> }> {
   return {
     name: Name,
-    preScore: (pod) => spreadKey(pod) ?? SKIP,
-    score: (key, _pod, nodeInfo) => workloadCounts(nodeInfo.pods).get(key) ?? 0,
+    preScore: (pod, ctx) => {
+      const key = spreadKey(pod);
+      return key === undefined ? SKIP : { key, counts: WORKLOAD_COUNTS.of(ctx.snapshot.nodes) };
+    },
+    score: ({ key, counts }, _pod, nodeInfo, index) => counts.get(index, nodeInfo).get(key) ?? 0,
     normalize: (_state, scores, count) => normalizeToMax(scores, count, true),
   };
 }

@@ -1,4 +1,6 @@
 import type { NodeHealth } from '@orchard/api';
+import type { ColumnTable } from '../../framework/node-column';
+import { NodeColumn } from '../../framework/node-column';
 import type { ScorePlugin } from '../../framework/plugin';
 
 export const Name = 'ThermalHeadroom';
@@ -28,10 +30,13 @@ export function thermalScore(health: NodeHealth | undefined): number {
   return score;
 }
 
+const THERMAL = new NodeColumn((nodeInfo) => thermalScore(nodeInfo.node.status?.health));
+
 /** Prefers Pis that are cool and well powered; work sent to a throttled Pi runs slowly. */
-export function thermalHeadroom(): ScorePlugin {
+export function thermalHeadroom(): ScorePlugin<ColumnTable<number>> {
   return {
     name: Name,
-    score: (_state, _pod, nodeInfo) => thermalScore(nodeInfo.node.status?.health),
+    preScore: (_pod, ctx) => THERMAL.of(ctx.snapshot.nodes),
+    score: (thermal, _pod, nodeInfo, index) => thermal.get(index, nodeInfo),
   };
 }

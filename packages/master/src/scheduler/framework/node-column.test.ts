@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { makeNode } from './fixtures';
+import { NodeColumn } from './node-column';
+import type { NodeInfo } from './types';
+
+describe('NodeColumn', () => {
+  function counted() {
+    const calls: string[] = [];
+    const column = new NodeColumn((ni: NodeInfo) => {
+      calls.push(ni.node.metadata!.name);
+      return ni.pods.length;
+    });
+    return { calls, column };
+  }
+
+  it('computes once per NodeInfo and array', () => {
+    const { calls, column } = counted();
+    const nodes = [makeNode({ name: 'a' }), makeNode({ name: 'b' })];
+    for (let i = 0; i < 3; i++) nodes.forEach((n, j) => column.of(nodes).get(j, n));
+    expect(calls).toEqual(['a', 'b']);
+  });
+
+  it('recomputes only the slot whose NodeInfo was replaced', () => {
+    const { calls, column } = counted();
+    const nodes = [makeNode({ name: 'a' }), makeNode({ name: 'b' })];
+    nodes.forEach((n, j) => column.of(nodes).get(j, n));
+    nodes[1] = makeNode({ name: 'b', pods: [] });
+    expect(nodes.map((n, j) => column.of(nodes).get(j, n))).toEqual([0, 0]);
+    expect(calls).toEqual(['a', 'b', 'b']);
+  });
+
+  it('keeps separate tables for separate arrays', () => {
+    const { calls, column } = counted();
+    const a = makeNode({ name: 'a' });
+    column.of([a]).get(0, a);
+    column.of([a]).get(0, a);
+    expect(calls).toEqual(['a', 'a']);
+  });
+
+  it('fills gaps when a later index comes first', () => {
+    const { column } = counted();
+    const nodes = [makeNode({ name: 'a' }), makeNode({ name: 'b' }), makeNode({ name: 'c' })];
+    const table = column.of(nodes);
+    expect(table.get(2, nodes[2]!)).toBe(0);
+    expect(table.get(0, nodes[0]!)).toBe(0);
+  });
+});
