@@ -101,6 +101,18 @@ describe('parseManifests', () => {
     });
   }
 
+  it('reads 0644 as octal, as Kubernetes does for file modes', () => {
+    const text = POD.replace('spec:\n', 'spec:\n  volumes:\n  - name: cfg\n    configMap: {name: cfg, defaultMode: 0644}\n');
+    const pod = podOf(parseManifests(text, 'pod.yaml')[0]!);
+    expect(pod.spec!.volumes[0]!.configMap!.defaultMode).toBe(0o644);
+    expect(podOf(parseManifests(POD, 'pod.yaml')[0]!).spec!.containers[0]!.ports[0]!.containerPort).toBe(80);
+  });
+
+  it('accepts YAML merge keys', () => {
+    const text = 'apiVersion: v1\nkind: Node\nmetadata:\n  labels: &l {a: b}\n  annotations:\n    <<: *l\n    c: d\n  name: pi1\n';
+    expect(parseManifests(text, 'n.yaml')[0]!.resource).toMatchObject({ node: { metadata: { annotations: { a: 'b', c: 'd' } } } });
+  });
+
   it('reports every failing document, not just the first', () => {
     const text = 'apiVersion: v1\nkind: Foo\n---\napiVersion: v1\nkind: Node\nmetadata: {name: a, bogus: 1}\n';
     try {

@@ -1,5 +1,5 @@
 import * as protobuf from 'protobufjs';
-import { LineCounter, parseAllDocuments, stringify } from 'yaml';
+import { LineCounter, parseAllDocuments, stringify, type ScalarTag } from 'yaml';
 import descriptor from './gen/descriptor.json';
 import { ApiObject } from './gen/orchard/v1/object';
 import { BadRequestError, type FieldError, formatFieldError } from './errors';
@@ -229,6 +229,19 @@ export function decodeObject(json: unknown): ApiObject {
   return ApiObject.fromJSON({ [info.case]: normalized });
 }
 
+/**
+ * `0644` as an octal number, the way Kubernetes (YAML 1.1) reads file modes such as
+ * `defaultMode: 0644`; plain YAML 1.2 would read 644. Only the leading-zero form is
+ * affected: no other value changes meaning.
+ */
+const yaml11Octal: ScalarTag = {
+  identify: (v) => typeof v === 'number',
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  test: /^0[0-7]+$/,
+  resolve: (s) => parseInt(s, 8),
+};
+
 /** The objects of a manifest text that decoded, and one line per document that did not. */
 export interface DecodedManifests {
   objects: ApiObject[];
@@ -243,7 +256,8 @@ export interface DecodedManifests {
  */
 export function decodeManifests(text: string, source: string): DecodedManifests {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  // Merge keys (`<<: *defaults`) are accepted as Kubernetes' YAML reader accepts them.
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: true, uniqueKeys: true, merge: true, customTags: (tags) => [yaml11Octal, ...tags] });
   const list = Array.isArray(docs) ? docs : [];
   const objects: ApiObject[] = [];
   const problems: string[] = [];

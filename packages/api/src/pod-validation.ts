@@ -78,6 +78,21 @@ function validateVolumes(volumes: readonly Volume[], errs: FieldErrors): Set<str
     else if (sources.length > 1) errs.forbidden(p, 'may not specify more than 1 volume type');
     if (v.hostPath && v.hostPath.path === '') errs.required(`${p}.hostPath.path`);
     if (v.configMap && v.configMap.name === '') errs.required(`${p}.configMap.name`);
+    for (const [src, name] of [
+      [v.configMap, 'configMap'],
+      [v.secret, 'secret'],
+    ] as const) {
+      if (!src) continue;
+      validateFileMode(`${p}.${name}.defaultMode`, src.defaultMode, errs);
+      src.items.forEach((item, j) => {
+        if (item.key === '') errs.required(`${p}.${name}.items[${j}].key`);
+        if (item.path === '') errs.required(`${p}.${name}.items[${j}].path`);
+        else if (item.path.startsWith('/') || item.path.split('/').includes('..')) {
+          errs.invalid(`${p}.${name}.items[${j}].path`, item.path, "must be a relative path without '..'");
+        }
+        validateFileMode(`${p}.${name}.items[${j}].mode`, item.mode, errs);
+      });
+    }
     if (v.secret && v.secret.secretName === '') errs.required(`${p}.secret.secretName`);
     if (v.persistentVolumeClaim && v.persistentVolumeClaim.claimName === '') {
       errs.required(`${p}.persistentVolumeClaim.claimName`);
@@ -88,6 +103,12 @@ function validateVolumes(volumes: readonly Volume[], errs: FieldErrors): Set<str
     }
   });
   return names;
+}
+
+function validateFileMode(path: string, mode: number | undefined, errs: FieldErrors): void {
+  if (mode !== undefined && (mode < 0 || mode > 0o777)) {
+    errs.invalid(path, mode, 'must be a number between 0 and 0777 (octal), both inclusive');
+  }
 }
 
 function validateContainer(c: Container, p: string, names: Set<string>, volumes: Set<string>, errs: FieldErrors): void {
