@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LabelSelector } from './gen/orchard/v1/meta';
-import { formatLabelSelector, labelSelectorMatches, parseLabelSelector, selectorMatches } from './labels';
+import { formatLabelSelector, isLabelKey, isLabelValue, labelSelectorMatches, parseLabelSelector, selectorMatches } from './labels';
 
 const web = { app: 'web', tier: 'frontend' };
 const db = { app: 'db', tier: 'backend', disk: 'ssd' };
@@ -95,4 +95,22 @@ describe('labelSelectorMatches', () => {
     },
   ];
   for (const c of cases) it(c.name, () => expect(labelSelectorMatches(c.sel, c.labels)).toBe(c.want));
+});
+
+describe('isLabelKey / isLabelValue', () => {
+  const keys: Array<[string, boolean]> = [
+    ['app', true],
+    ['example.com/app', true],
+    ['Example.com/app', false],
+    ['-app', false],
+    ['a'.repeat(64), false],
+  ];
+  for (const [k, want] of keys) it(`key ${JSON.stringify(k.length > 20 ? `${k.slice(0, 5)}…` : k)} → ${want}`, () => expect(isLabelKey(k)).toBe(want));
+  const values: Array<[string, boolean]> = [
+    ['', true],
+    ['v1.2_x', true],
+    ['a b', false],
+    ['v'.repeat(64), false],
+  ];
+  for (const [v, want] of values) it(`value ${JSON.stringify(v.length > 20 ? `${v.slice(0, 5)}…` : v)} → ${want}`, () => expect(isLabelValue(v)).toBe(want));
 });

@@ -158,3 +158,13 @@ export function formatLabelSelector(sel: LabelSelectorParsed): string {
     })
     .join(',');
 }
+
+/** True when s is a valid label key (a qualified name: `[prefix/]name`). */
+export function isLabelKey(s: string): boolean {
+  return checkQualifiedName(s).length === 0;
+}
+
+/** True when s is a valid label value (empty, or up to 63 alphanumerics, '-', '_', '.'). */
+export function isLabelValue(s: string): boolean {
+  return checkLabelValue(s).length === 0;
+}
