@@ -422,8 +422,22 @@ check_conflicts() {
 install_packages() {
   [ "${#NEED_PACKAGES[@]}" -gt 0 ] || return 0
   step "Installing Debian packages: ${NEED_PACKAGES[*]}"
+  local policy created_policy=0
+  policy="$(target /usr/sbin/policy-rc.d)"
+  if [ "$ROOT" != / ] && [ ! -e "$policy" ] && [ "$DRY_RUN" = 0 ]; then
+    created_policy=1
+    # In another root, package scripts must not start daemons (dockerd, etcd) on this
+    # host: the Debian way to say so is a policy-rc.d that denies every start.
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   run in_target apt-get update
   run in_target env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${NEED_PACKAGES[@]}"
+  if [ "$created_policy" = 1 ]; then
+    rm -f "$policy"
+    trap - EXIT
+  fi
   local pkg
   for pkg in "${NEED_PACKAGES[@]}"; do record package "$pkg"; done
 }

@@ -183,7 +183,9 @@ if [ "${#packages[@]}" -gt 0 ]; then
     say "==> cannot remove packages ${packages[*]}: $ROOT holds no Debian system"
   else
     say "==> removing Debian packages install.sh added: ${packages[*]}"
-    run in_target env DEBIAN_FRONTEND=noninteractive apt-get remove -y "${packages[@]}"
+    # --auto-remove also takes out the dependencies these packages pulled in (containerd, runc,
+    # libnode, ...) once nothing else needs them.
+    run in_target env DEBIAN_FRONTEND=noninteractive apt-get remove --auto-remove -y "${packages[@]}"
   fi
 fi
 
