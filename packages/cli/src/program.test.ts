@@ -79,6 +79,7 @@ describe('orchard get', () => {
       code: 1,
     },
     { name: 'nodes by short name', args: 'get no -o name', out: 'node/pi1\n' },
+    { name: 'a name across all namespaces', args: 'get pod web -A', err: 'error: a resource cannot be retrieved by name across all namespaces\n', code: 1 },
     { name: 'bad output format', args: 'get pods -o xml', code: 1, err: "error: option '-o, --output <format>' argument 'xml' is invalid. Allowed choices are wide, yaml, json, name.\n" },
     { name: 'unknown flag', args: 'get pods --bogus', code: 1, err: "error: unknown option '--bogus'\n" },
   ];

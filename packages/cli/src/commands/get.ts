@@ -56,6 +56,9 @@ async function runGet(ctx: Context, globals: GlobalOptions, args: string[], opts
     return;
   }
   const { kind, names } = parseResourceArgs(args, 'get');
+  if (names.length > 0 && opts.allNamespaces && kind.namespaced) {
+    throw new Error('a resource cannot be retrieved by name across all namespaces');
+  }
   const ns = namespaceOf(globals);
   await withCluster(ctx, globals, async (c) => {
     if (opts.watch) return watch(ctx, c, kind, names, ns, opts);
