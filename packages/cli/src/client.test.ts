@@ -19,6 +19,9 @@ import {
   type WatchRequest,
 } from '@orchard/api';
 import { GrpcClusterClient, connectionProblem, parseServers } from './client';
+import { grpcContext } from './context';
+import { run } from './program';
+import { FakeIo } from './testing/fake-cluster';
 
 const web = wrapPod(Pod.fromPartial({ metadata: { name: 'web', namespace: 'default' } }));
 
@@ -136,6 +139,17 @@ describe('GrpcClusterClient against in-process masters', () => {
     } finally {
       c.close();
     }
+  });
+
+  it('wires the CLI to the masters named by ORCHARD_SERVER, and --server over it', async () => {
+    const io = new FakeIo();
+    io.envVars.ORCHARD_SERVER = `${dead},${a.addr}`;
+    expect(await run(['get', 'pods', '-o', 'name'], grpcContext(io))).toBe(0);
+    expect(io.out).toBe('pod/web\n');
+    const io2 = new FakeIo();
+    io2.envVars.ORCHARD_SERVER = a.addr;
+    expect(await run(['get', 'pods', '--server', dead, '--request-timeout', '2s'], grpcContext(io2))).toBe(1);
+    expect(io2.err).toMatch(new RegExp(`^error: cannot reach any master \\(${dead}: `));
   });
 
   it('streams watch events, failing over from an unavailable master', async () => {
