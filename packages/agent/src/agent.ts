@@ -1,5 +1,6 @@
-import type { Clock, Hello, Logger, NodeStatus, Pod, UsageReport } from '@orchard/api';
+import type { Clock, Hello, Logger, NodeHealth, NodeStatus, Pod, UsageReport } from '@orchard/api';
 import type { AgentConfig } from './flags';
+import { HealthWatch } from './inventory/health-watch';
 import { buildNodeStatus, nodeLabels, type HostFacts } from './inventory/inventory';
 import { nodeSelectorLabels } from './pods/container-labels';
 import { DesiredPodsStore } from './pods/desired-store';
@@ -21,6 +22,8 @@ export interface AgentDeps {
   hostFacts: () => Promise<HostFacts>;
   usage?: UsageSource;
   usageIntervalMs?: number;
+  /** Fresh health readings (Pi temperature, throttling), re-read periodically. */
+  readHealth?: () => Promise<NodeHealth>;
   /** Replaces the gRPC transport in tests. */
   connect?: StreamFactory;
 }
@@ -33,6 +36,7 @@ export interface AgentDeps {
 export class Agent {
   private reconciler?: PodReconciler;
   private session?: NodeSession;
+  private healthWatch?: HealthWatch;
   private fromMaster = false;
   private localLoaded = false;
   private store: DesiredPodsStore;
@@ -98,10 +102,26 @@ export class Agent {
       connect: this.deps.connect,
     });
     this.session.start();
+
+    if (this.deps.readHealth) {
+      this.healthWatch = new HealthWatch({
+        read: this.deps.readHealth,
+        initial: status.health ?? {},
+        onChange: (health) => {
+          // The next Hello carries it too, should the stream be down now.
+          status.health = health;
+          this.session?.sendNodeStatus(status);
+        },
+        clock,
+        logger,
+      });
+      this.healthWatch.start();
+    }
   }
 
   /** Closes the stream and stops reconciling; containers keep running. */
   async stop(): Promise<void> {
+    this.healthWatch?.stop();
     this.session?.stop();
     await this.reconciler?.stop();
   }

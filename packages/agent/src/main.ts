@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   }
 
   const runtime = new DockerRuntime(config.dockerSocket);
+  const piHealthDeps = { fs: hostFs(), commands: execFileRunner };
   let sampler: UsageSampler | undefined;
   const agent = new Agent({
     config,
@@ -36,7 +37,8 @@ async function main(): Promise<void> {
     logger,
     clock: systemClock,
     random: Math.random,
-    hostFacts: () => gatherHostFacts({ piHealth: () => readPiHealth({ fs: hostFs(), commands: execFileRunner }) }),
+    hostFacts: () => gatherHostFacts({ piHealth: () => readPiHealth(piHealthDeps) }),
+    readHealth: async () => (await readPiHealth(piHealthDeps)).health,
     usage: async (rt, nodeName) => {
       sampler ??= new UsageSampler({ cgroupDriver: ((await rt.info()).cgroupDriver || undefined) as 'cgroupfs' | 'systemd' | undefined });
       return sampler.sample(podContainersFromLabels(await rt.listContainers(nodeSelectorLabels(nodeName))));

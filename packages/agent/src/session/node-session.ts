@@ -7,6 +7,7 @@ import {
   type Hello,
   type Logger,
   type MasterMessage,
+  type NodeStatus,
   type PodStatusUpdate,
   type UsageReport,
 } from '@orchard/api';
@@ -125,6 +126,11 @@ export class NodeSession {
   /** True while a stream is open and the master has welcomed this node. */
   get connected(): boolean {
     return this.current?.welcomed === true;
+  }
+
+  /** Sends the node's status if connected; a reconnect sends it in the Hello anyway. */
+  sendNodeStatus(status: NodeStatus): void {
+    this.send({ message: { $case: 'nodeStatus', nodeStatus: { status } } });
   }
 
   /** Sends a pod status now if connected; otherwise it is resent after reconnecting. */
