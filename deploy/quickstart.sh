@@ -3,8 +3,8 @@
 # installs what is missing, builds Orchard, starts orchard-master (with its embedded etcd)
 # and a local orchard-agent, and runs a sample web server pod.
 #
-#   sudo bash deploy/quickstart.sh        bring the cluster up and run the sample pod
-#   sudo bash deploy/quickstart.sh down   stop what this script started (pods keep running
+#   bash deploy/quickstart.sh        bring the cluster up and run the sample pod
+#   bash deploy/quickstart.sh down   stop what this script started (pods keep running
 #                                         until deleted: orchard delete pod hello)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +34,7 @@ if [ "${1:-up}" = down ]; then
   exit 0
 fi
 
-[ "$(id -u)" = 0 ] || die "run as root (sudo bash deploy/quickstart.sh): it installs packages and talks to Docker"
+[ "$(id -u)" = 0 ] || die "run as root (bash deploy/quickstart.sh): it installs packages and talks to Docker"
 
 say "checking packages"
 missing=()
@@ -115,4 +115,4 @@ orchard get pods -o wide
 orchard get pod hello | grep -q Running || die "the sample pod is not Running; see orchard describe pod hello and $state/agent.log"
 say "the sample pod answers on port 8080:"
 node -e 'require("http").get("http://127.0.0.1:8080/", r => { r.pipe(process.stdout); }).on("error", e => { console.error(e.message); process.exit(1); })'
-say "cluster is up. Try: orchard get nodes -o wide   (stop with: sudo bash deploy/quickstart.sh down)"
+say "cluster is up. Try: orchard get nodes -o wide   (stop with: bash deploy/quickstart.sh down)"
