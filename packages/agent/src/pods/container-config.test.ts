@@ -146,6 +146,18 @@ describe('infraContainerSpec', () => {
     });
     expect(s.labels['io.orchard.container.name']).toBe('POD');
   });
+
+  it('uses the node network for a hostNetwork pod, publishing nothing', () => {
+    const pod = Pod.fromPartial({
+      metadata: { name: 'exporter', namespace: 'default', uid: '11112222-3333' },
+      spec: { hostNetwork: true, containers: [{ name: 'a', image: 'x', ports: [{ containerPort: 9100, hostPort: 9100 }] }] },
+    });
+    const s = infraContainerSpec(pod, 'pause:3.10', 'pi1');
+    expect(s).toMatchObject({ networkMode: 'host', exposedPorts: [], portBindings: [] });
+    expect(s.hostname).toBeUndefined();
+    const bridged = Pod.fromPartial({ ...pod, spec: { ...pod.spec!, hostNetwork: false } });
+    expect(s.labels['io.orchard.spec.hash']).not.toBe(infraContainerSpec(bridged, 'pause:3.10', 'pi1').labels['io.orchard.spec.hash']);
+  });
 });
 
 describe('expandVars', () => {

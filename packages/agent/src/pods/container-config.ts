@@ -44,8 +44,20 @@ function podHostname(pod: Pod): string {
 /**
  * The infra container of a pod: it holds the network namespace (Docker's default bridge
  * network) the app containers join, and publishes the hostPorts of every container.
+ * A hostNetwork pod uses the node's network instead: nothing to publish.
  */
 export function infraContainerSpec(pod: Pod, pauseImage: string, nodeName: string): ContainerCreateSpec {
+  if (pod.spec?.hostNetwork) {
+    return {
+      name: containerName(pod, INFRA_CONTAINER_NAME, 0),
+      image: pauseImage,
+      labels: containerLabels(pod, nodeName, INFRA_CONTAINER_NAME, infraSpecHash(pod, pauseImage), 0),
+      env: [],
+      networkMode: 'host',
+      exposedPorts: [],
+      portBindings: [],
+    };
+  }
   const portBindings: PortBinding[] = [];
   const exposedPorts: string[] = [];
   for (const c of pod.spec?.containers ?? []) {

@@ -157,6 +157,19 @@ describe('computePodStatus', () => {
     expect(sameStatus(first, again)).toBe(true);
   });
 
+  it('gives a hostNetwork pod the node address', () => {
+    const hostPod = Pod.fromPartial({ ...pod, spec: { ...pod.spec!, hostNetwork: true } });
+    const s = computePodStatus({
+      pod: hostPod,
+      infra: details({ id: 'infra', ipAddress: '' }),
+      containers: [{ name: 'app', image: 'busybox:1', current: details() }],
+      nodeName: 'pi1',
+      hostIP: '192.168.77.11',
+      now: NOW,
+    });
+    expect(s.podIp).toBe('192.168.77.11');
+  });
+
   it('reports a sandbox problem as the pod reason', () => {
     const s = computePodStatus({
       pod,

@@ -171,7 +171,10 @@ export function computePodStatus(view: PodView): PodStatus {
     reason: view.podProblem?.reason ?? '',
     message: view.podProblem?.message ?? '',
     hostIp: view.hostIP,
-    podIp: (view.infra?.state === 'running' ? view.infra.ipAddress : '') || previous?.podIp || '',
+    // A hostNetwork pod has the node's address, as in Kubernetes.
+    podIp: pod.spec?.hostNetwork
+      ? view.hostIP
+      : (view.infra?.state === 'running' ? view.infra.ipAddress : '') || previous?.podIp || '',
     startTime,
     containerStatuses,
     nominatedNodeName: view.nodeName,

@@ -35,5 +35,7 @@ export function infraSpecHash(pod: Pod, pauseImage: string): string {
   const ports = (pod.spec?.containers ?? []).flatMap((c) =>
     c.ports.filter((p) => p.hostPort > 0).map((p) => [p.containerPort, p.hostPort, p.protocol, p.hostIp]),
   );
-  return digest({ image: pauseImage, hostname: pod.spec?.hostname || pod.metadata?.name, ports });
+  // Fields added later enter the digest only when set, so existing sandboxes keep their hash.
+  const extra = pod.spec?.hostNetwork ? { hostNetwork: true } : {};
+  return digest({ image: pauseImage, hostname: pod.spec?.hostname || pod.metadata?.name, ports, ...extra });
 }
