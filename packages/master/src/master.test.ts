@@ -200,6 +200,8 @@ describe('orchard-master over gRPC on a real etcd', () => {
 
   it('watches: current state first, then changes', async () => {
     await apply(podYaml('watched', '  labels:\n    app: w\n'));
+    // Bound first, so that the binding is not one of the changes seen below.
+    await until(async () => { const p = await getPod('watched'); return p.resource?.$case === 'pod' && p.resource.pod.spec?.nodeName; });
     const events: string[] = [];
     const stream = api.watch({ kind: 'pods', namespace: 'default', allNamespaces: false, resourceVersion: '', labelSelector: 'app=w' });
     stream.on('data', (e: WatchEvent) => events.push(`${e.type} ${metaOf(e.object!).name}`));

@@ -65,6 +65,8 @@ export class EmbeddedEtcd {
       '--auto-compaction-mode', 'periodic',
       '--auto-compaction-retention', '1h',
       '--log-level', 'warn',
+      // An apply writes all its objects in one transaction; etcd's default allows 128 ops.
+      '--max-txn-ops', '2048',
     ];
     const [cmd, cmdArgs] = withParentDeathSignal(this.opts.binary ?? 'etcd', args);
     const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'ignore', 'pipe'] });

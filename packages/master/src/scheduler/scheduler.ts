@@ -24,6 +24,12 @@ import { buildSnapshot, isTerminal, withPod } from './snapshot';
 export const UNSCHEDULABLE_REASON = 'Unschedulable';
 /** Pods placed per snapshot: one snapshot, many placements, binds in flight together. */
 const BATCH = 256;
+/** Pods bound per etcd transaction; etcd allows 128 operations per transaction by default (one goes to the fence). */
+const BIND_TXN_SIZE = 100;
+/** Batches whose writes may be in flight while the next one is placed. */
+const MAX_BATCHES_IN_FLIGHT = 2;
+/** Longest stretch of placement work before the event loop gets a turn. */
+const YIELD_AFTER_MS = 10;
 /** Parked pods are retried this long after the cluster changed (coalesces bursts of changes). */
 const RETRY_DEBOUNCE_MS = 50;
 /** Parked pods are retried at least this often, in case a change went unnoticed. */
@@ -136,26 +142,44 @@ export class Scheduler {
 
   private async run(): Promise<void> {
     const queue = this.queue;
+    // Writes of earlier batches still in flight: the next batch is placed meanwhile (its
+    // snapshot counts them as assumed), up to a bound that keeps memory and etcd in check.
+    const inflight = new Set<Promise<void>>();
     while (this.running && (await queue.next())) {
       const keys = queue.popBatch(BATCH);
+      let writes: Promise<void>;
       try {
-        await this.scheduleBatch(keys);
+        ({ writes } = await this.scheduleBatch(keys));
       } catch (err) {
         // Unexpected (a bug or a plugin that threw): retrying the same input would fail the
         // same way at once, so retry later instead of spinning.
         this.deps.log.error({ err, keys: keys.length }, 'scheduling batch failed');
         for (const k of keys) queue.addAfter(k, 1000);
+        continue;
       }
+      const tracked: Promise<void> = writes.finally(() => inflight.delete(tracked));
+      inflight.add(tracked);
+      if (inflight.size >= MAX_BATCHES_IN_FLIGHT) await Promise.race(inflight);
     }
+    await Promise.all(inflight);
   }
 
-  private async scheduleBatch(keys: readonly string[]): Promise<void> {
+  /** Places a batch of pods on one snapshot; resolves, once placed, with their writes (wrapped: a bare promise would be awaited too). */
+  private async scheduleBatch(keys: readonly string[]): Promise<{ writes: Promise<void> }> {
     const { pods, nodes, podsByNode } = this.deps;
     const snapshot = buildSnapshot(nodes.values(), (n) => podsByNode.podsOn(n), this.assumed);
     const infos: NodeInfo[] = [...snapshot.nodes];
     const indexOf = new Map(infos.map((info, i) => [info.node.metadata?.name ?? '', i]));
     const writes: Promise<void>[] = [];
+    const binds: Binding[] = [];
+    let sliceStart = Date.now();
     for (const key of keys) {
+      if (Date.now() - sliceStart > YIELD_AFTER_MS) {
+        // Placement is CPU work: let lease keep-alives, streams and binds run in between.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = Date.now();
+        if (!this.running) break;
+      }
       const cached = pods.peek(key);
       const pod = cached && podOf(cached);
       // Gone, bound meanwhile, being deleted, or already being bound: nothing to do.
@@ -165,30 +189,57 @@ export class Scheduler {
         const i = indexOf.get(placement.nodeName);
         if (i !== undefined) infos[i] = withPod(infos[i]!, pod);
         this.assumed.set(key, { nodeName: placement.nodeName, pod });
-        writes.push(this.bind(key, cached, placement.nodeName));
+        binds.push({ key, bound: this.boundCopy(cached, placement.nodeName), nodeName: placement.nodeName });
       } else {
         writes.push(this.markUnschedulable(key, cached, placement.message));
       }
     }
-    await Promise.all(writes);
+    for (let i = 0; i < binds.length; i += BIND_TXN_SIZE) writes.push(this.bindAll(binds.slice(i, i + BIND_TXN_SIZE)));
+    return { writes: Promise.all(writes).then(() => undefined) };
   }
 
-  /** Binds with one fenced transaction that also compares the pod's version. */
-  private async bind(key: string, cached: ApiObject, nodeName: string): Promise<void> {
-    const { store, clock, log } = this.deps;
+  /** The pod bound to `nodeName`, with PodScheduled=True. */
+  private boundCopy(cached: ApiObject, nodeName: string): ApiObject {
     const copy = cloneObject(cached);
     const pod = podOf(copy)!;
     pod.spec!.nodeName = nodeName;
     const status = pod.status ?? PodStatus.fromPartial({ phase: 'Pending' });
     if (!status.phase) status.phase = 'Pending';
-    status.conditions = setCondition(status.conditions, { type: 'PodScheduled', status: 'True', reason: '', message: '' }, rfc3339(clock.now()));
+    status.conditions = setCondition(status.conditions, { type: 'PodScheduled', status: 'True', reason: '', message: '' }, rfc3339(this.deps.clock.now()));
     pod.status = status;
+    return copy;
+  }
+
+  /**
+   * Binds several pods in one fenced transaction that compares every pod's version: one
+   * etcd round trip for many pods. If any of them changed meanwhile the transaction
+   * writes nothing, and each pod is bound on its own so that the others still go through.
+   */
+  private async bindAll(binds: readonly Binding[]): Promise<void> {
+    if (binds.length === 1) return this.bind(binds[0]!);
     try {
-      await store.update(copy, this.deps.fence());
-      log.info({ pod: key.slice('pods/'.length), node: nodeName }, 'pod bound');
+      await this.deps.store.commit(binds.map((b) => ({ type: 'update' as const, object: b.bound })), this.deps.fence());
+      for (const b of binds) this.deps.log.info({ pod: b.key.slice('pods/'.length), node: b.nodeName }, 'pod bound');
     } catch (err) {
-      this.assumed.delete(key);
-      this.handleWriteError(key, err, 'bind');
+      if (err instanceof ConflictError || err instanceof NotFoundError) {
+        await Promise.all(binds.map((b) => this.bind(b)));
+        return;
+      }
+      for (const b of binds) {
+        this.assumed.delete(b.key);
+        this.handleWriteError(b.key, err, 'bind');
+      }
+    }
+  }
+
+  /** Binds one pod with a fenced transaction that also compares the pod's version. */
+  private async bind(b: Binding): Promise<void> {
+    try {
+      await this.deps.store.update(b.bound, this.deps.fence());
+      this.deps.log.info({ pod: b.key.slice('pods/'.length), node: b.nodeName }, 'pod bound');
+    } catch (err) {
+      this.assumed.delete(b.key);
+      this.handleWriteError(b.key, err, 'bind');
     }
   }
 
@@ -231,6 +282,14 @@ export class Scheduler {
     log.warn({ pod: key, err: (err as Error).message }, `${what} failed; retrying`);
     this.queue.addAfter(key, 1000);
   }
+}
+
+/** A placement on its way to etcd. */
+interface Binding {
+  readonly key: string;
+  /** The pod as read from the cache, bound: its resourceVersion is the compare. */
+  readonly bound: ApiObject;
+  readonly nodeName: string;
 }
 
 function podOf(o: ApiObject): Pod | undefined {

@@ -1,6 +1,7 @@
 import {
   AlreadyExistsError,
   ApiObject,
+  BadRequestError,
   ConflictError,
   NotFoundError,
   NotLeaderError,
@@ -192,7 +193,14 @@ export class ObjectStore {
     try {
       res = await txn.then(...success).else(...failure).commit();
     } catch (err) {
-      throw fromEtcdError(err, `write ${planned.map((p) => p.key).join(', ')}`);
+      if (/too many operations in txn/.test((err as Error).message ?? '')) {
+        throw new BadRequestError(
+          `${ops.length} objects are too many for one transaction of this etcd (its --max-txn-ops); apply them in smaller groups`,
+          { cause: err },
+        );
+      }
+      const keys = planned.map((p) => p.key);
+      throw fromEtcdError(err, `write ${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ` and ${keys.length - 3} more` : ''}`);
     }
     if (!res.succeeded) throw explainFailure(planned, res);
     const revision = res.header.revision;
