@@ -178,4 +178,30 @@ describe('Scheduler with a fake placement on a real etcd', () => {
     expect(metaOf(stored).labels).toEqual({ changed: 'yes' });
     expect(calls.filter((c) => c.pod === 'a').length).toBe(2);
   });
+
+  it('binds the others of a batch when one pod of the shared transaction changed', async () => {
+    await store.create(node('n1'));
+    await store.create(node('n2'));
+    await until(() => nodes.list().length === 2);
+    let raced = false;
+    class RacingStore extends ObjectStore {
+      override async commit(ops: Parameters<ObjectStore['commit']>[0], fence?: Fence) {
+        if (!raced && ops.length > 1) {
+          raced = true;
+          await store.mutate(pods.kind, 'default', 'b', (copy) => {
+            metaOf(copy).labels['changed'] = 'yes';
+            return copy;
+          });
+        }
+        return super.commit(ops, fence);
+      }
+    }
+    // Created before the scheduler starts, so that all three land in one batch.
+    await store.commit(['a', 'b', 'c'].map((n) => ({ type: 'create' as const, object: pod(n) })));
+    await until(() => pods.list().length === 3);
+    start(undefined, new RacingStore(fx.client()));
+    await until(() => ['a', 'b', 'c'].every((n) => boundTo(n)));
+    expect(raced).toBe(true);
+    expect(metaOf(await store.get(pods.kind, 'default', 'b')).labels).toEqual({ changed: 'yes' });
+  });
 });
