@@ -104,6 +104,14 @@ describe('findPlacement: choosing', () => {
     expect(p).toMatchObject({ ok: false, message: 'unknown scheduler profile "nope" (known: default-scheduler, bin-packing)' });
   });
 
+  it('answers a pod with a malformed request instead of throwing', () => {
+    const p = findPlacement(makePod({ name: 'bad', cpu: 'lots' }), { nodes: [idle] });
+    expect(p.ok).toBe(false);
+    if (p.ok) return;
+    expect(p.message).toMatch(/^running PreFilter plugin "NodeResourcesFit": /);
+    expect(p.rejected.size).toBe(0);
+  });
+
   it('never chooses a node that is not Ready, however empty', () => {
     const down = makeNode({ name: 'down', ready: 'Unknown' });
     expect(findPlacement(makePod({ cpu: '100m' }), { nodes: [down, busy] })).toMatchObject({ ok: true, nodeName: 'busy' });

@@ -3,6 +3,7 @@ import { fitErrorMessage, NO_NODES_AVAILABLE } from './fit-error';
 import type { AnyFilterPlugin, AnyScorePlugin, CycleContext } from './plugin';
 import { SKIP } from './plugin';
 import type { Profile } from './profiles';
+import type { Status } from './status';
 import { numFeasibleNodesToFind, profileFor, PROFILES } from './profiles';
 import type { Random } from './random';
 import { hashString, seededRandom } from './random';
@@ -26,6 +27,10 @@ export interface PlacementOptions {
 let feasible = new Int32Array(0);
 let totals = new Float64Array(0);
 let scores = new Float64Array(0);
+// Rejections are noted by position and turned into the node -> reasons map only when no node
+// fits: a placement that succeeds never needs them.
+let rejectedIndex = new Int32Array(0);
+const rejectedStatus: Status[] = [];
 
 function ensureCapacity(n: number): void {
   if (feasible.length >= n) return;
@@ -33,6 +38,7 @@ function ensureCapacity(n: number): void {
   feasible = new Int32Array(size);
   totals = new Float64Array(size);
   scores = new Float64Array(size);
+  rejectedIndex = new Int32Array(size);
 }
 
 /**
@@ -79,9 +85,9 @@ export function findPlacement(pod: Pod, snapshot: ClusterSnapshot, options: Plac
   ensureCapacity(n);
   const wanted = numFeasibleNodesToFind(profile.percentageOfNodesToScore, n);
   const start = wanted < n ? Math.floor(random() * n) : 0;
-  const rejected = new Map<string, readonly string[]>();
   const numFilters = filters.length;
   let count = 0;
+  let numRejected = 0;
   for (let k = 0; k < n && count < wanted; k++) {
     const index = start + k < n ? start + k : start + k - n;
     const nodeInfo = nodes[index]!;
@@ -89,14 +95,24 @@ export function findPlacement(pod: Pod, snapshot: ClusterSnapshot, options: Plac
     for (let f = 0; f < numFilters; f++) {
       const status = filters[f]!.filter(filterStates[f], pod, nodeInfo, index);
       if (status.code !== 'Success') {
-        rejected.set(nodeInfo.node.metadata?.name ?? '', status.reasons);
+        rejectedIndex[numRejected] = index;
+        rejectedStatus[numRejected++] = status;
         fits = false;
         break;
       }
     }
     if (fits) feasible[count++] = index;
   }
-  if (count === 0) return { ok: false, message: fitErrorMessage(n, rejected), rejected };
+  if (count === 0) {
+    const rejected = new Map<string, readonly string[]>();
+    for (let r = 0; r < numRejected; r++) {
+      rejected.set(nodes[rejectedIndex[r]!]!.node.metadata?.name ?? '', rejectedStatus[r]!.reasons);
+    }
+    rejectedStatus.length = 0;
+    return { ok: false, message: fitErrorMessage(n, rejected), rejected };
+  }
+  // Drop the statuses noted this cycle so they are not kept alive until the next one.
+  rejectedStatus.length = 0;
 
   // Score: each plugin over every feasible node, normalized, then weighted into the totals.
   const sums = totals;

@@ -5,8 +5,10 @@ export const NO_NODES_AVAILABLE = 'no nodes available to schedule pods';
  * Builds the PodScheduled=False message the way Kubernetes phrases it:
  * `0/3 nodes are available: 2 Insufficient memory, 1 node(s) didn't match Pod's node affinity/selector.`
  * Each reason is counted once per node that reported it (a node may report several, e.g.
- * both Insufficient cpu and Insufficient memory), and the entries are ordered by reason text
- * so that the message is stable from one cycle to the next.
+ * both Insufficient cpu and Insufficient memory). Entries are ordered by reason text, so a
+ * reason keeps its place as its count changes. Kubernetes' wording is kept entry for entry;
+ * its order differs slightly: it sorts the formatted "N reason" strings, so there counts
+ * lead ("1 node(s) didn't match..." before "2 Insufficient memory", "10 ..." before "2 ...").
  */
 export function fitErrorMessage(numAllNodes: number, rejected: ReadonlyMap<string, readonly string[]>): string {
   if (numAllNodes === 0) return NO_NODES_AVAILABLE;
@@ -19,7 +21,8 @@ export function fitErrorMessage(numAllNodes: number, rejected: ReadonlyMap<strin
   return `0/${numAllNodes} nodes are available: ${parts.join(', ')}.`;
 }
 
-// Go's sort.Strings orders by bytes, not by locale; do the same.
+// By UTF-16 code units, like Go's byte order for these ASCII reasons, never by locale:
+// "Insufficient memory" sorts before "node(s) ...".
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

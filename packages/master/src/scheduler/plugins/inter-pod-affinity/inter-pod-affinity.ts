@@ -3,6 +3,7 @@ import { compileLabelSelector, type LabelMatcher } from '../../framework/label-s
 import type { CycleContext, FilterPlugin } from '../../framework/plugin';
 import { SKIP } from '../../framework/plugin';
 import { NodeColumn } from '../../framework/node-column';
+import { PodCounter } from '../../framework/pod-counter';
 import { SUCCESS, unschedulable } from '../../framework/status';
 import { topologyValue } from '../../framework/topology';
 import type { NodeInfo } from '../../framework/types';
@@ -59,17 +60,15 @@ export interface InterPodAffinityState {
   readonly existing: readonly { readonly key: string; readonly forbidden: ReadonlySet<string> }[];
 }
 
-function domainsSelecting(term: CompiledTerm, nodes: readonly NodeInfo[]): Set<string> {
+function domainsSelecting(term: PodAffinityTerm, ownNamespace: string, nodes: readonly NodeInfo[]): Set<string> {
+  const namespaces = term.namespaces.length > 0 ? term.namespaces : [ownNamespace];
+  const counter = new PodCounter(term.labelSelector, namespaces, nodes);
   const out = new Set<string>();
-  for (const ni of nodes) {
+  for (let i = 0; i < nodes.length; i++) {
+    const ni = nodes[i]!;
     const value = topologyValue(ni.node, term.topologyKey);
     if (value === undefined || out.has(value)) continue;
-    for (const p of ni.pods) {
-      if (selects(term, p)) {
-        out.add(value);
-        break;
-      }
-    }
+    if (counter.count(i, ni) > 0) out.add(value);
   }
   return out;
 }
@@ -93,15 +92,15 @@ function preFilter(pod: Pod, ctx: CycleContext): InterPodAffinityState | typeof 
     }
   }
   const affinity = pod.spec?.affinity;
-  const antiTerms = (affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => compileTerm(t, ns));
-  const affTerms = (affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => compileTerm(t, ns));
+  const antiTerms = affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+  const affTerms = affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
   if (existing.size === 0 && antiTerms.length === 0 && affTerms.length === 0) return SKIP;
 
-  const anti = antiTerms.map((t) => ({ key: t.topologyKey, taken: domainsSelecting(t, nodes) }));
+  const anti = antiTerms.map((t) => ({ key: t.topologyKey, taken: domainsSelecting(t, ns, nodes) }));
   // Kubernetes lets the first pod of a group in when nothing matches its affinity yet but it
   // would match itself; otherwise a group with self-affinity could never start.
-  const domains = affTerms.map((t) => domainsSelecting(t, nodes));
-  const firstOfGroup = domains.every((d) => d.size === 0) && affTerms.every((t) => selects(t, pod));
+  const domains = affTerms.map((t) => domainsSelecting(t, ns, nodes));
+  const firstOfGroup = domains.every((d) => d.size === 0) && affTerms.every((t) => selects(compileTerm(t, ns), pod));
   const aff = affTerms.map((t, i) => ({ key: t.topologyKey, allowed: firstOfGroup ? null : domains[i]! }));
   return { anti, affinity: aff, existing: [...existing].map(([key, forbidden]) => ({ key, forbidden })) };
 }

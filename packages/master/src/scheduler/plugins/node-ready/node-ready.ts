@@ -25,7 +25,8 @@ export function nodeIsReady(nodeInfo: NodeInfo): boolean {
   return false;
 }
 
-const READY = new NodeColumn(nodeIsReady);
+/** Readiness per node of a snapshot, for other plugins that care (topology spread). */
+export const READY = new NodeColumn(nodeIsReady);
 
 /**
  * Never places a pod on a node that is not Ready. Kubernetes reaches the same end through the

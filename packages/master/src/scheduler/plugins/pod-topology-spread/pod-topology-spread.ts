@@ -2,10 +2,11 @@ import type { Pod } from '@orchard/api';
 import { compileLabelSelector } from '../../framework/label-selector';
 import type { CycleContext, FilterPlugin, ScorePlugin } from '../../framework/plugin';
 import { SKIP } from '../../framework/plugin';
+import { PodCounter } from '../../framework/pod-counter';
 import { SUCCESS, unschedulable } from '../../framework/status';
 import { topologyValue } from '../../framework/topology';
 import { requiredNodeMatcher } from '../node-affinity/node-selector';
-import { nodeIsReady } from '../node-ready/node-ready';
+import { READY } from '../node-ready/node-ready';
 
 export const Name = 'PodTopologySpread';
 
@@ -38,23 +39,24 @@ export function countConstraints(pod: Pod, ctx: CycleContext, whenUnsatisfiable:
   if (constraints.length === 0) return [];
   const eligible = requiredNodeMatcher(pod);
   const ns = pod.metadata?.namespace ?? '';
+  const nodes = ctx.snapshot.nodes;
+  const ready = READY.of(nodes);
   return constraints.map((c) => {
-    const matches = compileLabelSelector(c.labelSelector);
+    const counter = new PodCounter(c.labelSelector, [ns], nodes);
     const counts = new Map<string, number>();
-    for (const ni of ctx.snapshot.nodes) {
-      if (!nodeIsReady(ni) || ni.node.spec?.unschedulable || (eligible && !eligible(ni.node))) continue;
+    for (let i = 0; i < nodes.length; i++) {
+      const ni = nodes[i]!;
+      if (!ready.get(i, ni) || ni.node.spec?.unschedulable || (eligible && !eligible(ni.node))) continue;
       const value = topologyValue(ni.node, c.topologyKey);
       if (value === undefined) continue;
-      let n = counts.get(value) ?? 0;
-      for (const p of ni.pods) if (p.metadata?.namespace === ns && matches(p.metadata?.labels)) n++;
-      counts.set(value, n);
+      counts.set(value, (counts.get(value) ?? 0) + counter.count(i, ni));
     }
     let minCount = Infinity;
     for (const n of counts.values()) if (n < minCount) minCount = n;
     return {
       topologyKey: c.topologyKey,
       maxSkew: c.maxSkew > 0 ? c.maxSkew : 1,
-      selfMatch: matches(pod.metadata?.labels) ? 1 : 0,
+      selfMatch: compileLabelSelector(c.labelSelector)(pod.metadata?.labels) ? 1 : 0,
       counts,
       minCount: minCount === Infinity ? 0 : minCount,
     };
