@@ -10,6 +10,16 @@ import { terminateContainers } from './pod-termination';
 import { appSpecHash } from './spec-hash';
 import type { PodState, SyncContext } from './sync-context';
 
+/** The policy of a pod's init containers: retried on failure unless the pod never restarts. */
+export function initRestartPolicy(podPolicy: string): string {
+  return podPolicy === 'Never' ? 'Never' : 'OnFailure';
+}
+
+/** An init container is done once it exited 0 (it never runs again in this pod). */
+export function initDone(c: ContainerDetails | undefined): boolean {
+  return c !== undefined && hasExited(c) && c.exitCode === 0 && c.error === '' && !c.oomKilled;
+}
+
 /** Kubernetes' restart policy: Always restarts everything, OnFailure failures, Never nothing. */
 export function shouldRestart(policy: string, c: ContainerDetails): boolean {
   switch (policy || 'Always') {
@@ -28,6 +38,8 @@ export function shouldRestart(policy: string, c: ContainerDetails): boolean {
  * back-off), or create it. Problems the user must fix (image, configuration) become the
  * container's waiting reason in `waiting`. Returns whether Docker was changed.
  * @param history the container's Docker containers, newest attempt first.
+ * @param restartPolicy the policy that applies to this container (init containers
+ *   restart on failure even in an Always pod).
  */
 export async function syncContainer(
   ctx: SyncContext,
@@ -37,6 +49,7 @@ export async function syncContainer(
   infra: ContainerDetails,
   state: PodState,
   waiting: Map<string, WaitingReason>,
+  restartPolicy = pod.spec?.restartPolicy ?? '',
 ): Promise<boolean> {
   const { runtime, clock } = ctx;
   const uid = pod.metadata!.uid;
@@ -60,7 +73,7 @@ export async function syncContainer(
   }
   const restarting = current !== undefined && hasExited(current);
   if (current && restarting) {
-    if (!shouldRestart(pod.spec?.restartPolicy ?? '', current)) return acted;
+    if (!shouldRestart(restartPolicy, current)) return acted;
     const finished = Date.parse(current.finishedAt || current.createdAt) || clock.now();
     const started = Date.parse(current.startedAt);
     const ran = Number.isFinite(started) ? Math.max(0, finished - started) : 0;

@@ -35,6 +35,8 @@ export interface PodView {
   /** The running infra container, if any. */
   infra?: ContainerDetails;
   containers: ContainerView[];
+  /** The spec's init containers, in order. */
+  initContainers?: ContainerView[];
   nodeName: string;
   hostIP: string;
   now: number;
@@ -98,6 +100,13 @@ export function containerStatus(v: ContainerView): ContainerStatus {
   };
 }
 
+/** An init container's status: ready once it completed successfully. */
+function initContainerStatus(v: ContainerView): ContainerStatus {
+  const s = containerStatus(v);
+  const done = s.state?.terminated?.exitCode === 0 && s.state.terminated.reason === 'Completed';
+  return { ...s, ready: done, started: s.state?.running !== undefined };
+}
+
 /**
  * The pod phase by Kubernetes' rules: Pending while any container waits for its first
  * start; Running while any runs or will be restarted; Succeeded when all exited 0 and
@@ -153,7 +162,16 @@ function condition(type: string, ok: boolean, reason: string, message: string, p
 export function computePodStatus(view: PodView): PodStatus {
   const { pod, previous, now } = view;
   const containerStatuses = view.containers.map(containerStatus);
-  const phase = podPhase(pod.spec?.restartPolicy ?? '', containerStatuses);
+  const initContainerStatuses = (view.initContainers ?? []).map(initContainerStatus);
+  const initPending = initContainerStatuses.filter((s) => !s.ready).map((s) => s.name);
+  const initFailed = initContainerStatuses.some((s) => s.state?.terminated && s.state.terminated.exitCode !== 0);
+  const policy = pod.spec?.restartPolicy ?? '';
+  const phase =
+    initPending.length === 0
+      ? podPhase(policy, containerStatuses)
+      : policy === 'Never' && initFailed
+        ? 'Failed'
+        : 'Pending';
   const terminal = phase === 'Succeeded' || phase === 'Failed';
   const notReady = containerStatuses.filter((s) => !s.ready).map((s) => s.name);
   const allReady = notReady.length === 0 && containerStatuses.length > 0;
@@ -164,7 +182,14 @@ export function computePodStatus(view: PodView): PodStatus {
     phase,
     conditions: [
       condition('PodScheduled', true, '', '', previous, now),
-      condition('Initialized', true, '', '', previous, now),
+      condition(
+        'Initialized',
+        initPending.length === 0,
+        'ContainersNotInitialized',
+        `containers with incomplete status: [${initPending.join(' ')}]`,
+        previous,
+        now,
+      ),
       condition('ContainersReady', allReady && !terminal, readyReason, readyMessage, previous, now),
       condition('Ready', allReady && !terminal, readyReason, readyMessage, previous, now),
     ],
@@ -177,6 +202,7 @@ export function computePodStatus(view: PodView): PodStatus {
       : (view.infra?.state === 'running' ? view.infra.ipAddress : '') || previous?.podIp || '',
     startTime,
     containerStatuses,
+    initContainerStatuses,
     nominatedNodeName: view.nodeName,
   });
 }

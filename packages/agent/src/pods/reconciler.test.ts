@@ -321,6 +321,67 @@ describe('PodReconciler', () => {
     expect(app('uid-2').at(-1)!.state).toBe('running');
   });
 
+  describe('init containers', () => {
+    const withInit = (policy = 'Always') => ({
+      restartPolicy: policy,
+      initContainers: [{ name: 'setup', image: IMAGE, command: ['sh', '-c', 'true'] }],
+      containers: [{ name: 'app', image: IMAGE, command: ['sleep', '1000'] }],
+    });
+
+    it('runs them to success before any app container, once', async () => {
+      const { runtime, reconciler, make, settle, last, app } = setup();
+      reconciler.setDesired([pod('web', 'uid-1', withInit())]);
+      await settle();
+      expect(app('uid-1')).toEqual([]);
+      let status = last('web')!.status!;
+      expect(status.phase).toBe('Pending');
+      expect(status.conditions.find((c) => c.type === 'Initialized')).toMatchObject({ status: 'False', message: 'containers with incomplete status: [setup]' });
+      expect(status.containerStatuses[0]!.state!.waiting!.reason).toBe('PodInitializing');
+      expect(status.initContainerStatuses[0]!.state!.running).toBeDefined();
+
+      runtime.crash(app('uid-1', 'setup')[0]!.id, 0);
+      await settle();
+      status = last('web')!.status!;
+      expect(status.phase).toBe('Running');
+      expect(status.conditions.find((c) => c.type === 'Initialized')!.status).toBe('True');
+      expect(status.initContainerStatuses[0]).toMatchObject({ ready: true, state: { terminated: { exitCode: 0, reason: 'Completed' } } });
+      expect(app('uid-1')[0]!.state).toBe('running');
+
+      // A restarted agent does not run the init container again.
+      await reconciler.stop();
+      const before = runtime.calls.length;
+      const again = make();
+      again.start();
+      again.setDesired([pod('web', 'uid-1', withInit())]);
+      await settle(again);
+      expect(runtime.calls.slice(before)).toEqual([]);
+      await again.stop();
+    });
+
+    it('retries a failed init container in an Always pod', async () => {
+      const { runtime, reconciler, settle, last, app } = setup();
+      reconciler.setDesired([pod('web', 'uid-1', withInit())]);
+      await settle();
+      runtime.crash(app('uid-1', 'setup')[0]!.id, 1);
+      await settle();
+      const status = last('web')!.status!;
+      expect(status.initContainerStatuses[0]!.restartCount).toBe(1);
+      expect(status.phase).toBe('Pending');
+      expect(app('uid-1')).toEqual([]);
+    });
+
+    it('fails a Never pod whose init container failed, without running its apps', async () => {
+      const { runtime, reconciler, settle, last, app } = setup();
+      reconciler.setDesired([pod('job', 'uid-1', withInit('Never'))]);
+      await settle();
+      runtime.crash(app('uid-1', 'setup')[0]!.id, 2);
+      await settle();
+      expect(last('job')!.status!.phase).toBe('Failed');
+      expect(app('uid-1')).toEqual([]);
+      expect(runtime.find({ [LABEL_CONTAINER_NAME]: INFRA_CONTAINER_NAME })[0]!.state).toBe('exited');
+    });
+  });
+
   it('brings a pod back in a new sandbox when its infra container died', async () => {
     const { runtime, reconciler, settle, last } = setup();
     reconciler.setDesired([pod('web', 'uid-1')]);

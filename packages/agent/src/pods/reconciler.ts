@@ -1,4 +1,4 @@
-import type { Clock, Logger, Pod, PodStatus, PodStatusUpdate } from '@orchard/api';
+import type { Clock, Container, Logger, Pod, PodStatus, PodStatusUpdate } from '@orchard/api';
 import type { ContainerDetails, ContainerRuntime, ContainerSummary } from '../runtime/container-runtime';
 import { ContainerNotFoundError } from '../runtime/errors';
 import { Backoff, CRASH_LOOP_BACKOFF } from './backoff';
@@ -290,17 +290,18 @@ export class PodReconciler {
   }
 
   private report(pod: Pod, state: PodState, outcome: PodOutcome): void {
-    const containers: ContainerView[] = (pod.spec?.containers ?? []).map((c) => ({
+    const view = (c: Container): ContainerView => ({
       name: c.name,
       image: c.image,
       current: outcome.groups.get(c.name)?.[0],
       previous: outcome.groups.get(c.name)?.[1],
       waiting: outcome.waiting.get(c.name),
-    }));
+    });
     const status: PodStatus = computePodStatus({
       pod,
       infra: outcome.infra,
-      containers,
+      containers: (pod.spec?.containers ?? []).map(view),
+      initContainers: (pod.spec?.initContainers ?? []).map(view),
       nodeName: this.opts.nodeName,
       hostIP: this.opts.hostIP(),
       now: this.opts.clock.now(),

@@ -1,7 +1,7 @@
 import type { Pod } from '@orchard/api';
 import type { ContainerDetails } from '../runtime/container-runtime';
 import { LABEL_SPEC_HASH, gracePeriodSeconds } from './container-labels';
-import { shouldRestart, syncContainer } from './container-sync';
+import { initDone, initRestartPolicy, shouldRestart, syncContainer } from './container-sync';
 import { RUNNING, groupApps, isInfra } from './observed';
 import { hasExited, type WaitingReason } from './pod-status';
 import { terminateContainers } from './pod-termination';
@@ -31,7 +31,8 @@ export async function runPod(ctx: SyncContext, pod: Pod, state: PodState, initia
   const { runtime } = ctx;
   const uid = pod.metadata!.uid;
   const grace = gracePeriodSeconds(pod);
-  const specNames = new Set((pod.spec?.containers ?? []).map((c) => c.name));
+  const inits = pod.spec?.initContainers ?? [];
+  const specNames = new Set([...inits, ...(pod.spec?.containers ?? [])].map((c) => c.name));
   let observed = initial;
   let groups = groupApps(observed);
   const waiting = new Map<string, WaitingReason>();
@@ -73,9 +74,24 @@ export async function runPod(ctx: SyncContext, pod: Pod, state: PodState, initia
     await Promise.all(observed.filter((c) => isInfra(c) && c.id !== sandboxId).map((c) => runtime.removeContainer(c.id)));
   }
 
+  const sandbox = infra;
+  // Init containers run one at a time, each to success, before any app container.
+  const pending = inits.find((c) => !initDone(groups.get(c.name)?.[0]));
+  if (pending) {
+    const policy = initRestartPolicy(pod.spec?.restartPolicy ?? '');
+    const acted = await syncContainer(ctx, pod, pending, groups.get(pending.name) ?? [], sandbox, state, waiting, policy);
+    for (const c of pod.spec?.containers ?? []) waiting.set(c.name, { reason: 'PodInitializing', message: '' });
+    if (acted) {
+      observed = await ctx.observe(uid);
+      groups = groupApps(observed);
+    }
+    const idle = [...waiting.keys()].every((name) => !inits.some((c) => c.name === name));
+    // Converged only while the init container runs (its exit is an event) without a problem.
+    return { infra: observed.find((c) => c.id === sandbox.id) ?? sandbox, groups, waiting, converged: idle ? observed : undefined };
+  }
+
   // App containers are independent of each other once the sandbox exists: converge
   // them in parallel (a pod of three starts as fast as a pod of one).
-  const sandbox = infra;
   const results = await Promise.all(
     (pod.spec?.containers ?? []).map((c) => syncContainer(ctx, pod, c, groups.get(c.name) ?? [], sandbox, state, waiting)),
   );
@@ -96,6 +112,11 @@ function isFinished(pod: Pod, groups: Map<string, ContainerDetails[]>): boolean 
     // Nothing here, yet the master recorded an end: do not run the pod a second time.
     const phase = pod.status?.phase;
     return policy !== 'Always' && (phase === 'Succeeded' || phase === 'Failed');
+  }
+  // An init container that failed for good fails the pod.
+  const inits = pod.spec?.initContainers ?? [];
+  if (policy === 'Never' && inits.some((c) => { const cur = groups.get(c.name)?.[0]; return cur !== undefined && hasExited(cur) && !initDone(cur); })) {
+    return true;
   }
   if (policy === 'Always' || containers.length === 0) return false;
   return containers.every((c) => {
