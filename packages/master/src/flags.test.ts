@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseDuration, parseMasterFlags } from './flags';
 
 describe('parseDuration', () => {
@@ -49,7 +52,35 @@ describe('parseMasterFlags', () => {
       etcdPeerPort: 22380,
       nodeGracePeriodMs: 10_000,
       leaderLeaseTtlSeconds: 3,
+      serverSecretFile: undefined,
       logLevel: 'debug',
     });
+  });
+});
+
+describe('--config', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'orchard-master-flags-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string) => {
+    const p = path.join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+
+  it('reads settings from the file; flags on the command line win', () => {
+    const cfg = file('master.yaml', '# comment\netcd: http://127.0.0.1:2379\nnode-grace-period: 6s\nleader-lease-ttl: 5\nlisten: 0.0.0.0:7443\n');
+    const f = parseMasterFlags(['node', 'orchard-master', '--config', cfg, '--listen', '127.0.0.1:9000'], { throwOnError: true });
+    expect(f).toMatchObject({ etcd: ['http://127.0.0.1:2379'], nodeGracePeriodMs: 6000, leaderLeaseTtlSeconds: 5, listen: '127.0.0.1:9000' });
+  });
+
+  it.each([
+    { name: 'an unknown setting', text: 'etcd-urls: x\n', error: /unknown setting "etcd-urls"/ },
+    { name: 'a nested value', text: 'etcd:\n  a: b\n', error: /must be a single value/ },
+    { name: 'a list at the top', text: '- a\n', error: /must be a map/ },
+    { name: 'malformed YAML', text: 'etcd: [\n', error: /cannot read --config/ },
+    { name: 'a bad value, named like its flag', text: 'listen: nowhere\n', error: /--listen/ },
+  ])('refuses $name', ({ text, error }) => {
+    const cfg = file('bad.yaml', text);
+    expect(() => parseMasterFlags(['node', 'orchard-master', '--config', cfg], { throwOnError: true })).toThrow(error);
   });
 });

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { VERSION } from './version';
 
 /** The settings of one orchard-master process, from its command line. */
@@ -18,6 +20,8 @@ export interface MasterFlags {
   readonly nodeGracePeriodMs: number;
   /** Lease TTL of the leader key (seconds). */
   readonly leaderLeaseTtlSeconds: number;
+  /** The cluster's server secret; read once mutual TLS is enabled (not yet). */
+  readonly serverSecretFile: string | undefined;
   readonly logLevel: string;
 }
 
@@ -55,6 +59,7 @@ export function masterCommand(): Command {
   return new Command('orchard-master')
     .description('Orchard control plane: the cluster API, node streams, scheduler and controllers, on etcd')
     .version(VERSION)
+    .option('--config <file>', 'YAML file of settings: keys are the long flag names below without dashes; flags on the command line win')
     .option('--etcd <urls>', 'etcd client URLs, comma-separated; without it an embedded etcd is started')
     .option('--data-dir <dir>', 'state folder (the embedded etcd keeps its data in <dir>/etcd)', '/var/lib/orchard')
     .option('--listen <addr:port>', 'gRPC listen address for the cluster API and node streams', parseListen, '0.0.0.0:7443')
@@ -64,13 +69,18 @@ export function masterCommand(): Command {
     .option('--etcd-peer-port <port>', 'peer port of the embedded etcd (loopback)', parsePort, 2380)
     .option('--node-grace-period <duration>', 'how long a node may stay silent before it is marked NotReady', '4s')
     .option('--leader-lease-ttl <seconds>', 'lease TTL of the leader key: the longest a dead leader delays the next', parsePort, 3)
+    .option('--server-secret-file <file>', 'file holding the cluster server secret (for mutual TLS; not read yet)')
     .option('--log-level <level>', 'trace, debug, info, warn, error', parseLevel, process.env.ORCHARD_LOG_LEVEL ?? 'info');
 }
 
-/** Parses argv (process.argv form) into MasterFlags; exits with usage on bad input. */
-export function parseMasterFlags(argv: readonly string[]): MasterFlags {
+/**
+ * Parses argv (process.argv form) into MasterFlags; exits with usage on bad input (or
+ * throws a CommanderError with `throwOnError`, for tests).
+ */
+export function parseMasterFlags(argv: readonly string[], opts: { throwOnError?: boolean } = {}): MasterFlags {
   const cmd: Command = masterCommand();
-  cmd.parse(argv as string[]);
+  if (opts.throwOnError) cmd.exitOverride().configureOutput({ writeErr: () => undefined });
+  cmd.parse(withConfigFile(cmd, argv));
   const o = cmd.opts<{
     etcd?: string;
     dataDir: string;
@@ -81,6 +91,7 @@ export function parseMasterFlags(argv: readonly string[]): MasterFlags {
     etcdPeerPort: number;
     nodeGracePeriod: string;
     leaderLeaseTtl: number;
+    serverSecretFile?: string;
     logLevel: string;
   }>();
   let nodeGracePeriodMs: number;
@@ -101,6 +112,37 @@ export function parseMasterFlags(argv: readonly string[]): MasterFlags {
     etcdPeerPort: o.etcdPeerPort,
     nodeGracePeriodMs,
     leaderLeaseTtlSeconds: o.leaderLeaseTtl,
+    serverSecretFile: o.serverSecretFile,
     logLevel: o.logLevel,
   };
+}
+
+/**
+ * The command line with the settings of --config FILE put in front of the given flags,
+ * so that a flag on the command line overrides the file (the last value wins).
+ */
+function withConfigFile(cmd: Command, argv: readonly string[]): string[] {
+  const args = argv.slice(2);
+  let file: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--config') file = args[i + 1];
+    else if (args[i]!.startsWith('--config=')) file = args[i]!.slice('--config='.length);
+  }
+  if (!file) return [...argv];
+  let settings: unknown;
+  try {
+    settings = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    cmd.error(`error: cannot read --config ${file}: ${(err as Error).message}`);
+  }
+  if (settings === null || settings === undefined) return [...argv];
+  if (typeof settings !== 'object' || Array.isArray(settings)) cmd.error(`error: --config ${file} must be a map of settings`);
+  const known = new Set(cmd.options.map((o) => o.long?.slice(2)).filter((n) => n && n !== 'config' && n !== 'help' && n !== 'version'));
+  const fromFile: string[] = [];
+  for (const [key, value] of Object.entries(settings as Record<string, unknown>)) {
+    if (!known.has(key)) cmd.error(`error: unknown setting "${key}" in ${file} (settings are the long flag names of orchard-master --help)`);
+    if (value === null || typeof value === 'object') cmd.error(`error: setting "${key}" in ${file} must be a single value`);
+    fromFile.push(`--${key}`, String(value));
+  }
+  return [argv[0]!, argv[1]!, ...fromFile, ...args];
 }
