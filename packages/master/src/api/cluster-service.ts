@@ -14,6 +14,7 @@ import {
   ListRequest,
   ListResponse,
   NotFoundError,
+  OrchardError,
   UnavailableError,
   WatchEvent,
   WatchRequest,
@@ -257,7 +258,9 @@ export function clusterServiceHandlers(svc: ClusterService, log: Logger): Cluste
       fn(call.request).then(
         (res) => callback(null, res),
         (err: unknown) => {
-          log.debug({ method: name, err: (err as Error).message }, 'request failed');
+          // Typed errors are the caller's problem (bad input, not found); others are ours.
+          if (err instanceof OrchardError) log.debug({ method: name, err: err.message }, 'request refused');
+          else log.error({ method: name, err }, 'request failed');
           callback(toServiceError(err), null);
         },
       );
