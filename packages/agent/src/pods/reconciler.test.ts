@@ -382,6 +382,25 @@ describe('PodReconciler', () => {
     });
   });
 
+  it('watches events again after the engine restarted and brings the pods back', async () => {
+    const { clock, runtime, reconciler, settle, last } = setup();
+    reconciler.setDesired([pod('web', 'uid-1')]);
+    await settle();
+    // dockerd goes down: the stream breaks and every container stops with it, unseen.
+    runtime.breakEventStreams();
+    runtime.silent = true;
+    for (const c of runtime.containers.values()) runtime.crash(c.id, 255);
+    runtime.silent = false;
+    expect(runtime.eventStreams).toBe(0);
+    clock.advance(1_000);
+    await settle();
+    expect(runtime.eventStreams).toBe(1);
+    const infras = runtime.find({ [LABEL_CONTAINER_NAME]: INFRA_CONTAINER_NAME });
+    expect(infras.filter((c) => c.state === 'running')).toHaveLength(1);
+    expect(last('web')!.status!.phase).toBe('Running');
+    expect(last('web')!.status!.containerStatuses[0]!.state!.running).toBeDefined();
+  });
+
   it('brings a pod back in a new sandbox when its infra container died', async () => {
     const { runtime, reconciler, settle, last } = setup();
     reconciler.setDesired([pod('web', 'uid-1')]);

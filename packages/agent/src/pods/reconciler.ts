@@ -54,6 +54,8 @@ export class PodReconciler {
   private readonly ctx: SyncContext;
   private events?: { close(): void };
   private resyncTimer?: { cancel(): void };
+  private watchRetry?: { cancel(): void };
+  private watchFailures = 0;
   private stopped = true;
 
   constructor(private readonly opts: PodReconcilerOptions) {
@@ -86,6 +88,7 @@ export class PodReconciler {
   async stop(): Promise<void> {
     this.stopped = true;
     this.events?.close();
+    this.watchRetry?.cancel();
     this.resyncTimer?.cancel();
     for (const s of this.states.values()) s.timer?.cancel();
     await this.queue.idle();
@@ -166,6 +169,7 @@ export class PodReconciler {
 
   private watchEvents(): void {
     if (this.stopped) return;
+    const since = this.opts.clock.now();
     this.events = this.opts.runtime.watchEvents(
       nodeSelectorLabels(this.opts.nodeName),
       (ev) => {
@@ -175,13 +179,17 @@ export class PodReconciler {
       (err) => {
         if (this.stopped) return;
         // The engine went away (dockerd restart): watch again and look at everything,
-        // since containers may have died with it.
-        this.opts.logger.warn({ err }, 'docker event stream ended; watching again');
+        // since containers may have died with it. While it stays away, retries slow
+        // down (1 s doubling to 30 s); a stream that stayed up a minute starts over.
+        if (this.opts.clock.now() - since > 60_000) this.watchFailures = 0;
+        const delay = Math.min(30_000, 1_000 * 2 ** this.watchFailures++);
+        const log = this.watchFailures <= 1 ? 'warn' : 'debug';
+        this.opts.logger[log]({ err, retryInMs: delay }, 'docker event stream ended; watching again');
         for (const s of this.states.values()) s.converged = undefined;
-        this.opts.clock.setTimeout(() => {
+        this.watchRetry = this.opts.clock.setTimeout(() => {
           this.watchEvents();
           void this.resyncAll();
-        }, 2_000);
+        }, delay);
       },
     );
   }

@@ -33,6 +33,9 @@ export class FakeRuntime implements ContainerRuntime {
   /** How many times containers were inspected (reads are not in calls). */
   inspections = 0;
   private readonly subscribers = new Set<(e: RuntimeEvent) => void>();
+  private readonly enders = new Map<(e: RuntimeEvent) => void, (err?: Error) => void>();
+  /** While true, state changes emit no events (a stream that is down). */
+  silent = false;
   private nextId = 1;
   private nextIp = 2;
 
@@ -49,6 +52,7 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   private emit(action: string, c: FakeContainer): void {
+    if (this.silent) return;
     for (const s of this.subscribers) s({ action, containerId: c.id, labels: c.labels, time: this.clock.now() });
   }
 
@@ -142,9 +146,29 @@ export class FakeRuntime implements ContainerRuntime {
   watchEvents(
     _labels: Readonly<Record<string, string>>,
     onEvent: (event: RuntimeEvent) => void,
+    onEnd: (err?: Error) => void,
   ): EventSubscription {
     this.subscribers.add(onEvent);
-    return { close: () => void this.subscribers.delete(onEvent) };
+    this.enders.set(onEvent, onEnd);
+    return {
+      close: () => {
+        this.subscribers.delete(onEvent);
+        this.enders.delete(onEvent);
+      },
+    };
+  }
+
+  /** Breaks every event stream, as a dockerd restart does. */
+  breakEventStreams(err = new Error('EOF')): void {
+    const enders = [...this.enders.values()];
+    this.subscribers.clear();
+    this.enders.clear();
+    for (const end of enders) end(err);
+  }
+
+  /** How many event streams are open. */
+  get eventStreams(): number {
+    return this.subscribers.size;
   }
 
   async info(): Promise<EngineInfo> {
