@@ -224,12 +224,7 @@ export class ClusterService {
       throw new BadRequestError(`invalid resourceVersion "${from}"`);
     }
     await new Promise<void>((resolve, reject) => {
-      let w: StoreWatch | undefined;
-      sink.onClose(() => {
-        void w?.cancel();
-        resolve();
-      });
-      w = this.deps.store.watch(kind, (BigInt(from) + 1n).toString(), {
+      const w: StoreWatch = this.deps.store.watch(kind, (BigInt(from) + 1n).toString(), {
         onEvents: (events) => {
           for (const ev of events) {
             if (!inScope(ev.object)) continue;
@@ -241,6 +236,11 @@ export class ClusterService {
           // The revision was compacted or etcd went away: the client lists again.
           reject(new UnavailableError(`watch ended: ${err.message}; list again and watch from the new resourceVersion`, { cause: err }));
         },
+      });
+      // Registered after the watch exists: a client already gone cancels it at once.
+      sink.onClose(() => {
+        void w.cancel();
+        resolve();
       });
     });
   }
