@@ -97,7 +97,11 @@ export class Scheduler {
     for (const o of this.deps.pods.values()) this.onPod(o);
     this.periodic = setInterval(() => this.queue.moveAllToActive(), PERIODIC_RETRY_MS);
     this.periodic.unref();
-    this.loop = this.run();
+    this.loop = this.run().catch((err: unknown) => {
+      // A bug in the loop must not take the API down with it; the next term starts afresh.
+      this.deps.log.error({ err }, 'scheduler loop failed; scheduling stopped until the next leadership');
+      this.running = false;
+    });
     this.deps.log.info({ pending: this.queue.activeCount }, 'scheduler started');
   }
 
