@@ -20,8 +20,8 @@ export const DEFAULT_PROFILE = 'default-scheduler';
 /** Packs pods onto the fullest nodes that fit, leaving whole Pis idle (and able to sleep). */
 export const BIN_PACKING_PROFILE = 'bin-packing';
 
-// Kubernetes' default weights where it has the plugin: taints 3, affinity and topology
-// spread 2, resources 1. SelectorSpread and ThermalHeadroom are tie-level nudges (1 each):
+// Kubernetes' default weights where it has the plugin: taints 3, node affinity, pod
+// affinity and topology spread 2, resources 1. SelectorSpread and ThermalHeadroom are tie-level nudges (1 each):
 // they should order otherwise comparable nodes, not overrule what the user asked for.
 const defaultProfile: Profile = {
   name: DEFAULT_PROFILE,
@@ -30,6 +30,7 @@ const defaultProfile: Profile = {
     { plugin: scorePlugin('TaintToleration'), weight: 3 },
     { plugin: scorePlugin('NodeAffinity'), weight: 2 },
     { plugin: scorePlugin('PodTopologySpread'), weight: 2 },
+    { plugin: scorePlugin('InterPodAffinity'), weight: 2 },
     { plugin: scorePlugin('NodeResourcesLeastAllocated'), weight: 1 },
     { plugin: scorePlugin('SelectorSpread'), weight: 1 },
     { plugin: scorePlugin('ThermalHeadroom'), weight: 1 },
@@ -46,6 +47,7 @@ const binPackingProfile: Profile = {
     { plugin: scorePlugin('TaintToleration'), weight: 3 },
     { plugin: scorePlugin('NodeAffinity'), weight: 2 },
     { plugin: scorePlugin('PodTopologySpread'), weight: 2 },
+    { plugin: scorePlugin('InterPodAffinity'), weight: 2 },
     { plugin: scorePlugin('NodeResourcesMostAllocated'), weight: 1 },
     { plugin: scorePlugin('ThermalHeadroom'), weight: 1 },
   ],

@@ -1,5 +1,6 @@
 import type { AnyFilterPlugin, AnyScorePlugin } from './plugin';
 import { interPodAffinity } from '../plugins/inter-pod-affinity/inter-pod-affinity';
+import { interPodAffinityScore } from '../plugins/inter-pod-affinity/inter-pod-affinity-score';
 import { nodeAffinityFilter, nodeAffinityScore } from '../plugins/node-affinity/node-affinity';
 import { nodeArchitecture } from '../plugins/node-architecture/node-architecture';
 import { nodeName } from '../plugins/node-name/node-name';
@@ -45,7 +46,7 @@ export const REGISTRY: readonly RegisteredPlugin[] = [
   // Checks against pods across the cluster last: their PreFilter walks every pod, so they
   // are skipped outright for pods without such rules.
   { name: 'PodTopologySpread', filter: podTopologySpreadFilter(), score: podTopologySpreadScore() },
-  { name: 'InterPodAffinity', filter: interPodAffinity() },
+  { name: 'InterPodAffinity', filter: interPodAffinity(), score: interPodAffinityScore() },
   // Score-only plugins. Spread load (default profile) or pack it (bin-packing), never both.
   { name: 'NodeResourcesLeastAllocated', score: nodeResourcesLeastAllocated() },
   { name: 'NodeResourcesMostAllocated', score: nodeResourcesMostAllocated() },
