@@ -2,7 +2,6 @@ import type { Clock, Hello, Logger, NodeHealth, NodeStatus, Pod, UsageReport } f
 import type { AgentConfig } from './flags';
 import { HealthWatch } from './inventory/health-watch';
 import { buildNodeStatus, nodeLabels, type HostFacts } from './inventory/inventory';
-import { nodeSelectorLabels } from './pods/container-labels';
 import { DesiredPodsStore } from './pods/desired-store';
 import { PodReconciler } from './pods/reconciler';
 import type { ContainerRuntime, EngineInfo } from './runtime/container-runtime';
@@ -154,10 +153,5 @@ export class Agent {
       // Without a readable copy nothing is removed: containers stay as they are.
       this.deps.logger.error({ err }, 'failed to load the local copy of desired pods');
     }
-  }
-
-  /** Containers of this node (for the usage seam and tests). */
-  static nodeLabels(nodeName: string): Record<string, string> {
-    return nodeSelectorLabels(nodeName);
   }
 }

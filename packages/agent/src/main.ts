@@ -3,10 +3,10 @@ import { Agent } from './agent';
 import { CommanderError, FlagError, parseFlags } from './flags';
 import { gatherHostFacts } from './inventory/inventory';
 import { execFileRunner, readPiHealth } from './inventory/pi-health';
-import { nodeSelectorLabels } from './pods/container-labels';
 import { formatPreflightFailures, hostPreflightDeps, runPreflight } from './preflight';
 import { DockerRuntime } from './runtime/docker-runtime';
-import { UsageSampler, hostFs, podContainersFromLabels } from './stats';
+import { hostFs } from './stats';
+import { cgroupUsageSource } from './usage-source';
 
 async function main(): Promise<void> {
   let config;
@@ -30,7 +30,6 @@ async function main(): Promise<void> {
 
   const runtime = new DockerRuntime(config.dockerSocket);
   const piHealthDeps = { fs: hostFs(), commands: execFileRunner };
-  let sampler: UsageSampler | undefined;
   const agent = new Agent({
     config,
     runtime,
@@ -39,10 +38,7 @@ async function main(): Promise<void> {
     random: Math.random,
     hostFacts: () => gatherHostFacts({ piHealth: () => readPiHealth(piHealthDeps) }),
     readHealth: async () => (await readPiHealth(piHealthDeps)).health,
-    usage: async (rt, nodeName) => {
-      sampler ??= new UsageSampler({ cgroupDriver: ((await rt.info()).cgroupDriver || undefined) as 'cgroupfs' | 'systemd' | undefined });
-      return sampler.sample(podContainersFromLabels(await rt.listContainers(nodeSelectorLabels(nodeName))));
-    },
+    usage: cgroupUsageSource(),
     usageIntervalMs: 15_000,
   });
   await agent.run();
