@@ -62,6 +62,7 @@ export class Scheduler {
   private running = false;
   private loop: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
   private periodic: NodeJS.Timeout | undefined;
   private readonly podHandler = {
     onAdd: (o: ApiObject) => this.onPod(o),
@@ -97,11 +98,7 @@ export class Scheduler {
     for (const o of this.deps.pods.values()) this.onPod(o);
     this.periodic = setInterval(() => this.queue.moveAllToActive(), PERIODIC_RETRY_MS);
     this.periodic.unref();
-    this.loop = this.run().catch((err: unknown) => {
-      // A bug in the loop must not take the API down with it; the next term starts afresh.
-      this.deps.log.error({ err }, 'scheduler loop failed; scheduling stopped until the next leadership');
-      this.running = false;
-    });
+    this.startLoop();
     this.deps.log.info({ pending: this.queue.activeCount }, 'scheduler started');
   }
 
@@ -112,6 +109,7 @@ export class Scheduler {
     this.deps.pods.removeHandler(this.podHandler);
     this.deps.nodes.removeHandler(this.nodeHandler);
     clearTimeout(this.retryTimer);
+    clearTimeout(this.restartTimer);
     clearInterval(this.periodic);
     this.queue.close();
     await this.loop;
@@ -142,6 +140,17 @@ export class Scheduler {
       this.retryTimer = undefined;
       this.queue.moveAllToActive();
     }, RETRY_DEBOUNCE_MS);
+  }
+
+  private startLoop(): void {
+    this.loop = this.run().catch((err: unknown) => {
+      // A bug in the loop must not take the API down with it, nor stop scheduling for good.
+      this.deps.log.error({ err }, 'scheduler loop failed; restarting it in a second');
+      this.restartTimer = setTimeout(() => {
+        this.restartTimer = undefined;
+        if (this.running) this.startLoop();
+      }, 1000);
+    });
   }
 
   private async run(): Promise<void> {
