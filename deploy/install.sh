@@ -235,6 +235,12 @@ root_note() {
   [ "$ROOT" = / ] || printf ' %s %s' "$1" "$ROOT"
 }
 
+# Where the service keeps its state (data-dir in the example configs, StateDirectory= in
+# the units): credentials and CA material, kept by uninstall.sh unless --purge.
+data_dir() {
+  if [ "$MODE" = master ]; then printf /var/lib/orchard; else printf /var/lib/orchard-agent; fi
+}
+
 mask_token() {
   printf '%s' "${1%%.*}.<secret>"
 }
@@ -244,8 +250,10 @@ mask_token() {
 ARCH=""
 detect_arch() {
   local machine
-  if command -v dpkg >/dev/null 2>&1 && [ "$ROOT" = / ]; then
+  if [ "$ROOT" = / ] && command -v dpkg >/dev/null 2>&1; then
     ARCH="$(dpkg --print-architecture)"
+  elif [ "$ROOT" != / ] && [ -x "$(target /usr/bin/dpkg)" ] && ARCH="$(chroot "$ROOT" dpkg --print-architecture 2>/dev/null)"; then
+    : # the target's own architecture (an image of the same architecture as this machine)
   else
     machine="$(uname -m)"
     case "$machine" in
@@ -358,11 +366,15 @@ plan_packages() {
   fi
 
   check_node
+  if [ "$BUILD" = 1 ] && [ "$ROOT" != / ] && ! command -v npm >/dev/null 2>&1; then
+    refuse "with --root, Orchard is built on this machine, which has no npm: install npm here, or pass --no-build with an already built --source"
+  fi
 
   [ "$PACKAGES" = 1 ] || return 0
   [ "$NODE_PACKAGE" = 1 ] && wanted+=(nodejs)
-  # The build (npm ci) needs npm; Debian packages it separately from nodejs.
-  if [ "$BUILD" = 1 ] && ! in_target sh -c 'command -v npm' >/dev/null 2>&1; then wanted+=(npm); fi
+  # The build (npm ci) needs npm; Debian packages it separately from nodejs. Under --root
+  # the build runs on this machine (see install_orchard), so only this machine needs it.
+  if [ "$BUILD" = 1 ] && [ "$ROOT" = / ] && ! command -v npm >/dev/null 2>&1; then wanted+=(npm); fi
   for pkg in "${wanted[@]}"; do
     # shellcheck disable=SC2016 # ${Status} is dpkg-query's field, not a shell variable
     if ! in_target dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
@@ -482,8 +494,14 @@ install_orchard() {
   make_dir "$(dirname "$PREFIX")" 0755
   run rm -rf "$staging"
   run mkdir -p "$staging"
+  if [ "$DRY_RUN" = 0 ]; then
+    # A failed copy or build leaves no half-built tree behind.
+    STAGING="$staging"
+    trap 'rm -rf "$STAGING"' EXIT
+  fi
   local excludes=(--exclude=./.git --exclude=./test --exclude=./bench --exclude='*.log')
-  [ "$BUILD" = 1 ] && excludes+=(--exclude=./node_modules --exclude='./packages/*/node_modules' --exclude='./packages/*/dist')
+  # Build state is left behind too: a stale *.tsbuildinfo would make tsc -b skip the build.
+  [ "$BUILD" = 1 ] && excludes+=(--exclude=./node_modules --exclude='./packages/*/node_modules' --exclude='./packages/*/dist' --exclude='*.tsbuildinfo')
   if [ "$DRY_RUN" = 1 ]; then
     say "+ copy $SOURCE_DIR to $staging (without .git, test, bench$([ "$BUILD" = 1 ] && printf ', node_modules, dist'))"
   else
@@ -491,6 +509,9 @@ install_orchard() {
   fi
   if [ "$BUILD" = 1 ]; then
     # Full install to compile (TypeScript is a dev dependency), then drop dev dependencies.
+    # Under --root this runs on this machine. The result runs on any architecture: the only
+    # native module (cpu-features, optional for ssh2 in dockerode) is skipped when it does
+    # not load.
     local build="npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev --no-audit --no-fund"
     if [ "$DRY_RUN" = 1 ]; then
       say "+ cd $staging && $build"
@@ -500,6 +521,7 @@ install_orchard() {
   fi
   run rm -rf "$dest"
   run mv "$staging" "$dest"
+  [ "$DRY_RUN" = 1 ] || trap - EXIT
   record tree "$PREFIX"
 }
 
@@ -577,13 +599,14 @@ join_cluster() {
   step "Joining the cluster at $JOIN"
   say "+ $shown"
   # The credentials it writes (data-dir/pki) are data: uninstall.sh keeps them unless --purge.
-  record data "/var/lib/orchard"
+  record data "$(data_dir)"
   "${cmd[@]}" || die "joining failed (see the message above); fix it and run this script again (it is safe to re-run), or undo everything with: $PREFIX/deploy/uninstall.sh"
 }
 
 enable_services() {
   step "Enabling ${UNITS[*]}"
-  [ "$MODE" = master ] && record data /var/lib/orchard-etcd && record data /var/lib/orchard
+  [ "$MODE" = master ] && record data /var/lib/orchard-etcd
+  record data "$(data_dir)"
   local unit
   if systemd_running; then
     run systemctl daemon-reload
