@@ -44,7 +44,7 @@ export class NodeLifecycle {
   /** Starts following the lease keys; nodes already silent are marked at once. */
   async start(): Promise<void> {
     this.stopped = false;
-    await this.resync();
+    await this.resyncUntilDone();
   }
 
   async stop(): Promise<void> {
@@ -53,6 +53,16 @@ export class NodeLifecycle {
     this.timers.clear();
     await this.watcher?.cancel().catch(() => undefined);
     this.watcher = undefined;
+  }
+
+  /** Resyncs; while etcd is unavailable, tries again every second. */
+  private async resyncUntilDone(): Promise<void> {
+    try {
+      await this.resync();
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message }, 'node lease resync failed; retrying');
+      this.later(1000, () => this.resyncUntilDone());
+    }
   }
 
   private async resync(): Promise<void> {
@@ -85,7 +95,7 @@ export class NodeLifecycle {
       // Leases may have expired while the watch was down: list them again.
       log.warn({ err: err.message }, 'node lease watch ended; resyncing');
       void w.cancel().catch(() => undefined);
-      this.later(500, () => this.resync().catch((e: unknown) => log.warn({ err: (e as Error).message }, 'node lease resync failed')));
+      this.later(500, () => this.resyncUntilDone());
     });
   }
 
