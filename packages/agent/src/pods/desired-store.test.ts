@@ -45,10 +45,11 @@ describe('DesiredPodsStore', () => {
     expect(await store.save([pod('b', 'u2', '7', 'Running'), pod('a', 'u1', '9', 'Running')])).toBe(false);
     expect(await store.save([pod('a', 'u1')])).toBe(true);
 
-    // A restarted agent that loaded the copy does not write the same set again.
+    // A restarted agent does not write the same set again, loaded or not.
     const again = new DesiredPodsStore(dir);
     await again.load();
     expect(await again.save([pod('a', 'u1', '12')])).toBe(false);
+    expect(await new DesiredPodsStore(dir).save([pod('a', 'u1', '13')])).toBe(false);
   });
 
   it('serializes a burst of saves and writes only the first and the last set', async () => {

@@ -79,6 +79,9 @@ export class DesiredPodsStore {
   }
 
   private async write(pods: readonly Pod[], revision: string): Promise<boolean> {
+    // An agent restarted with the master up has not loaded the copy; it compares with
+    // what is on disk anyway, so a restart does not rewrite an unchanged set.
+    if (!this.lastWritten) await this.load().catch(() => undefined);
     const print = fingerprintOf(pods);
     if (this.lastWritten?.equals(print)) return false;
     const bytes = DesiredPods.encode({ pods: pods.map(stripForAgent), revision }).finish();
