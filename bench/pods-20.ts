@@ -182,10 +182,9 @@ async function orchardRound(t: Target, rig: OrchardRig, n: number): Promise<{ co
     }
     await sleep(POLL_MS);
   }
-  for (let i = 0; i < n; i++) {
-    const d = await rig.cli(['delete', 'pod', `bench-${i}`]);
-    if (d.code !== 0) throw new Error(describeResult(['delete', 'pod', `bench-${i}`], d));
-  }
+  const delArgs = ['delete', 'pods', '-l', 'app=bench', '--wait=false'];
+  const d = await rig.cli(delArgs);
+  if (d.code !== 0) throw new Error(describeResult(delArgs, d));
   await waitFor('the bench pods\' containers to be removed', async () => {
     const r = await docker(t.engine, ['ps', '-aq', '--filter', 'label=io.orchard.pod.uid']);
     return r.stdout.trim() === '';

@@ -2,7 +2,8 @@ import { exec, run } from './exec';
 import { BRIDGE, BRIDGE_ADDRESS, LAN_PREFIX_LENGTH, type NodeLayout } from './layout';
 
 /**
- * The simulated LAN: one bridge on the host, the iptables rule that lets frames cross it,
+ * The simulated LAN: one bridge on the host, the iptables rules that let frames cross it
+ * (and nothing leave it),
  * and host routes to each node's pod subnet (host-gw style, as a Pi LAN would have).
  */
 
@@ -13,6 +14,13 @@ const RULE_COMMENT = 'orchard-test-bed';
  * iptables (bridge-nf-call-iptables), so node-to-node traffic needs this rule.
  */
 const FORWARD_RULE = ['FORWARD', '-i', BRIDGE, '-o', BRIDGE, '-m', 'comment', '--comment', RULE_COMMENT, '-j', 'ACCEPT'];
+/**
+ * Nodes must not reach beyond the LAN; rejecting (not silently dropping) what they send
+ * elsewhere makes a registry or DNS lookup inside a node fail at once instead of after
+ * timeouts (Docker Swarm, for one, tries to pull every task's image).
+ */
+const REJECT_RULE = ['FORWARD', '-i', BRIDGE, '!', '-o', BRIDGE, '-m', 'comment', '--comment', RULE_COMMENT, '-j', 'REJECT'];
+const RULES = [FORWARD_RULE, REJECT_RULE];
 
 async function linkExists(name: string): Promise<boolean> {
   return (await exec('ip', ['link', 'show', 'dev', name])).code === 0;
@@ -23,13 +31,17 @@ export async function createLan(): Promise<void> {
   if (!(await linkExists(BRIDGE))) await run('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
   await exec('ip', ['addr', 'add', `${BRIDGE_ADDRESS}/${LAN_PREFIX_LENGTH}`, 'dev', BRIDGE]);
   await run('ip', ['link', 'set', BRIDGE, 'up']);
-  if ((await exec('iptables', ['-C', ...FORWARD_RULE])).code !== 0) await run('iptables', ['-I', ...FORWARD_RULE]);
+  for (const rule of RULES) {
+    if ((await exec('iptables', ['-C', ...rule])).code !== 0) await run('iptables', ['-I', ...rule]);
+  }
 }
 
-/** Removes the bridge and every copy of the bed's FORWARD rule (leftovers included). */
+/** Removes the bridge and every copy of the bed's FORWARD rules (leftovers included). */
 export async function removeLan(): Promise<void> {
-  for (let i = 0; i < 10 && (await exec('iptables', ['-C', ...FORWARD_RULE])).code === 0; i++) {
-    await run('iptables', ['-D', ...FORWARD_RULE]);
+  for (const rule of RULES) {
+    for (let i = 0; i < 10 && (await exec('iptables', ['-C', ...rule])).code === 0; i++) {
+      await run('iptables', ['-D', ...rule]);
+    }
   }
   if (await linkExists(BRIDGE)) await run('ip', ['link', 'del', BRIDGE]);
 }

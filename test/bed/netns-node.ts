@@ -68,6 +68,23 @@ async function createNetwork(l: NodeLayout): Promise<void> {
   await run('ip', ['-n', l.netns, 'link', 'set', 'eth0', 'up']);
   await run('ip', ['-n', l.netns, 'link', 'set', 'lo', 'up']);
   await run('ip', ['-n', l.netns, 'route', 'add', 'default', 'via', BRIDGE_ADDRESS]);
+  // Nodes have no way out of the LAN. A DNS query to the host's resolver would vanish and
+  // time out (Docker Swarm, for one, tries to pull every task's image and waits seconds
+  // for it): make the resolvers unreachable so lookups fail at once, as offline Pis do.
+  for (const ns of await hostNameservers()) {
+    await run('ip', ['-n', l.netns, 'route', 'add', 'unreachable', `${ns}/32`]);
+  }
+}
+
+/** The IPv4 resolvers of the host's /etc/resolv.conf, except loopback ones. */
+async function hostNameservers(): Promise<string[]> {
+  const text = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  const out = new Set<string>();
+  for (const line of text.split('\n')) {
+    const m = /^\s*nameserver\s+(\d+\.\d+\.\d+\.\d+)\s*$/.exec(line);
+    if (m && !m[1].startsWith('127.') && !m[1].startsWith('192.168.77.')) out.add(m[1]);
+  }
+  return [...out];
 }
 
 /** Starts the node's dockerd inside its namespaces; resolves once it answers. */
