@@ -5,6 +5,7 @@ import { GiB, makeNode, makePod } from './fixtures';
 import type { Profile } from './profiles';
 import { BIN_PACKING_PROFILE, numFeasibleNodesToFind } from './profiles';
 import { FILTERS, scorePlugin } from './registry';
+import { SUCCESS } from './status';
 import type { NodeInfo } from './types';
 
 function nodes(count: number, o: Partial<Parameters<typeof makeNode>[0]> = {}): NodeInfo[] {
@@ -110,6 +111,24 @@ describe('findPlacement: choosing', () => {
     if (p.ok) return;
     expect(p.message).toMatch(/^running PreFilter plugin "NodeResourcesFit": /);
     expect(p.rejected.size).toBe(0);
+  });
+
+  it.each([
+    { point: 'PreFilter', filter: { name: 'Boom', preFilter: () => { throw new Error('kaboom'); }, filter: () => SUCCESS } },
+    { point: 'Filter', filter: { name: 'Boom', filter: () => { throw new Error('kaboom'); } } },
+  ])('turns a plugin that throws in $point into an answer naming it', ({ point, filter }) => {
+    const profile: Profile = { name: 't', filters: [filter], scores: [], percentageOfNodesToScore: 100 };
+    expect(findPlacement(makePod(), { nodes: [idle] }, { profile })).toEqual({
+      ok: false,
+      message: `running ${point} plugin "Boom": kaboom`,
+      rejected: new Map(),
+    });
+  });
+
+  it('turns a score plugin that throws into an answer naming it', () => {
+    const boom = { name: 'Boom', score: () => { throw new Error('kaboom'); } };
+    const profile: Profile = { name: 't', filters: [], scores: [{ plugin: boom, weight: 1 }], percentageOfNodesToScore: 100 };
+    expect(findPlacement(makePod(), { nodes: [idle] }, { profile })).toMatchObject({ ok: false, message: 'running Score plugin "Boom": kaboom' });
   });
 
   it('never chooses a node that is not Ready, however empty', () => {

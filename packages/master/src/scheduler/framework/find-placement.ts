@@ -7,7 +7,7 @@ import type { Status } from './status';
 import { numFeasibleNodesToFind, profileFor, PROFILES } from './profiles';
 import type { Random } from './random';
 import { hashString, seededRandom } from './random';
-import type { ClusterSnapshot, Placement } from './types';
+import type { ClusterSnapshot, NodeInfo, Placement } from './types';
 
 /** How to place one pod; every field is optional. */
 export interface PlacementOptions {
@@ -47,7 +47,8 @@ function ensureCapacity(n: number): void {
  * feasible nodes are scored, the weighted sums compared, and ties broken by a generator seeded
  * from the pod, so a placement can be replayed from the same snapshot.
  *
- * Pure: reads the pod and the snapshot, changes neither.
+ * Never throws: a plugin that fails becomes a failed placement naming it. Changes neither the
+ * pod nor the snapshot (per-node values derived from the snapshot are cached, see NodeColumn).
  */
 export function findPlacement(pod: Pod, snapshot: ClusterSnapshot, options: PlacementOptions = {}): Placement {
   const profile = resolveProfile(pod, options.profile);
@@ -88,20 +89,26 @@ export function findPlacement(pod: Pod, snapshot: ClusterSnapshot, options: Plac
   const numFilters = filters.length;
   let count = 0;
   let numRejected = 0;
-  for (let k = 0; k < n && count < wanted; k++) {
-    const index = start + k < n ? start + k : start + k - n;
-    const nodeInfo = nodes[index]!;
-    let fits = true;
-    for (let f = 0; f < numFilters; f++) {
-      const status = filters[f]!.filter(filterStates[f], pod, nodeInfo, index);
-      if (status.code !== 'Success') {
-        rejectedIndex[numRejected] = index;
-        rejectedStatus[numRejected++] = status;
-        fits = false;
-        break;
+  let f = 0;
+  try {
+    for (let k = 0; k < n && count < wanted; k++) {
+      const index = start + k < n ? start + k : start + k - n;
+      const nodeInfo = nodes[index]!;
+      let fits = true;
+      for (f = 0; f < numFilters; f++) {
+        const status = filters[f]!.filter(filterStates[f], pod, nodeInfo, index);
+        if (status.code !== 'Success') {
+          rejectedIndex[numRejected] = index;
+          rejectedStatus[numRejected++] = status;
+          fits = false;
+          break;
+        }
       }
+      if (fits) feasible[count++] = index;
     }
-    if (fits) feasible[count++] = index;
+  } catch (err) {
+    rejectedStatus.length = 0;
+    return pluginError('Filter', filters[f]!.name, err);
   }
   if (count === 0) {
     const rejected = new Map<string, readonly string[]>();
@@ -120,8 +127,19 @@ export function findPlacement(pod: Pod, snapshot: ClusterSnapshot, options: Plac
   const weighted = profile.scores;
   for (let w = 0; w < weighted.length; w++) {
     const { plugin, weight } = weighted[w]!;
-    const err = scoreInto(plugin, pod, ctx, snapshot, count);
-    if (err) return err;
+    let state: unknown;
+    try {
+      state = plugin.preScore ? plugin.preScore(pod, ctx) : undefined;
+    } catch (err) {
+      return pluginError('PreScore', plugin.name, err);
+    }
+    // Nothing to prefer for this pod: the plugin would score every node alike.
+    if (state === SKIP) continue;
+    try {
+      scoreNodes(plugin, state, pod, nodes, count);
+    } catch (err) {
+      return pluginError('Score', plugin.name, err);
+    }
     const s = scores;
     for (let i = 0; i < count; i++) sums[i] += weight * s[i]!;
   }
@@ -145,33 +163,15 @@ export function findPlacement(pod: Pod, snapshot: ClusterSnapshot, options: Plac
   return { ok: true, nodeName: nodes[feasible[chosen]!]!.node.metadata?.name ?? '', score: best };
 }
 
-function scoreInto(
-  plugin: AnyScorePlugin,
-  pod: Pod,
-  ctx: CycleContext,
-  snapshot: ClusterSnapshot,
-  count: number,
-): Placement | undefined {
-  try {
-    const state = plugin.preScore ? plugin.preScore(pod, ctx) : undefined;
-    if (state === SKIP) {
-      // Nothing to prefer for this pod: every node scores the same, so the plugin cannot
-      // change the ranking; zero keeps totals comparable across pods.
-      scores.fill(0, 0, count);
-      return undefined;
-    }
-    const nodes = snapshot.nodes;
-    const out = scores;
-    const which = feasible;
-    for (let i = 0; i < count; i++) {
-      const index = which[i]!;
-      out[i] = plugin.score(state, pod, nodes[index]!, index);
-    }
-    plugin.normalize?.(state, out, count);
-    return undefined;
-  } catch (err) {
-    return pluginError('Score', plugin.name, err);
+/** Fills `scores` for the first `count` feasible nodes, normalized to 0..100. */
+function scoreNodes(plugin: AnyScorePlugin, state: unknown, pod: Pod, nodes: readonly NodeInfo[], count: number): void {
+  const out = scores;
+  const which = feasible;
+  for (let i = 0; i < count; i++) {
+    const index = which[i]!;
+    out[i] = plugin.score(state, pod, nodes[index]!, index);
   }
+  plugin.normalize?.(state, out, count);
 }
 
 function resolveProfile(pod: Pod, profile: Profile | string | undefined): Profile | undefined {
