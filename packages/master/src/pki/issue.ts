@@ -36,7 +36,8 @@ export async function issueLeaf(ca: CertifiedKey, spec: LeafSpec, opts: IssueOpt
   if (spec.clientAuth) usages.push(x509.ExtendedKeyUsage.clientAuth);
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+    // ECDSA keys sign (TLS handshakes); keyEncipherment applies to RSA only.
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
     new x509.ExtendedKeyUsageExtension(usages, false),
     await x509.SubjectKeyIdentifierExtension.create(spec.publicKey),
     await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),

@@ -106,6 +106,12 @@ describe('requestedName', () => {
     expect(requestedName((await makeCsr(subject as never)).csrPem, usage)).toBe(expected);
   });
 
+  it('refuses an invalid node name as a refused CSR', async () => {
+    const { csrPem } = await makeCsr([{ CN: ['system:node:Pi_1'] }, { O: ['orchard:nodes'] }]);
+    expect(() => requestedName(csrPem, 'node')).toThrow(CsrRefusedError);
+    expect(() => requestedName(csrPem, 'node')).toThrow('certificate signing request: invalid node name "Pi_1"');
+  });
+
   it('refuses a CSR without the prefix of the usage', async () => {
     const { csrPem } = await makeCsr([{ CN: ['admin'] }, { O: ['orchard:admins'] }]);
     expect(() => requestedName(csrPem, 'node')).toThrow('must ask for "system:node:<name>", asks for "admin"');

@@ -11,7 +11,7 @@ import { YEAR_MS, type CertifiedKey } from './certified-key';
 import { cryptoProvider } from './crypto-provider';
 import { joinGrant, NODE_CERT_TTL_MS, signCsr } from './csr-signing';
 import { CsrRefusedError, NameTakenError } from './errors';
-import { MASTER_CN_PREFIX, NODE_CN_PREFIX, type Identity } from './identity';
+import { checkMachineName, MASTER_CN_PREFIX, NODE_CN_PREFIX, type Identity } from './identity';
 
 /** A join call as the master receives it (before the caller has a certificate). */
 export interface JoinRequest {
@@ -58,7 +58,13 @@ export function requestedName(csrPem: string, usage: JoinUsage): string {
   if (cn.length !== 1 || !cn[0]!.startsWith(prefix)) {
     throw new CsrRefusedError(`certificate signing request must ask for "${prefix}<name>", asks for "${cn.join('+') || '(no CN)'}"`);
   }
-  return cn[0]!.slice(prefix.length);
+  const name = cn[0]!.slice(prefix.length);
+  try {
+    checkMachineName(name, `${usage} name`);
+  } catch (cause) {
+    throw new CsrRefusedError(`certificate signing request: ${(cause as Error).message}`, { cause });
+  }
+  return name;
 }
 
 /**

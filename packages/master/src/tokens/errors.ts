@@ -51,7 +51,7 @@ export class TokenUsageError extends TokenError {
   ) {
     super(
       `token ${tokenId} may join ${allowed.map((u) => `${u}s`).join(' and ')}, not ${wanted}s; ` +
-        `create a ${wanted} token with: ${TOKEN_CREATE_COMMAND} --master`,
+        `create a ${wanted} token with: ${TOKEN_CREATE_COMMAND}${wanted === 'master' ? ' --master' : ''}`,
     );
   }
 }

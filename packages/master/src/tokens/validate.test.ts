@@ -59,6 +59,7 @@ describe('validateToken', () => {
     ['an expired token', token, record, NOW + HOUR, 'node', TokenExpiredError, `token ${id} has expired (at 2026-03-01T13:00:00.000Z); create a new one with: orchard token create`],
     ['a used-up token', token, { ...record, remainingUses: 0 }, NOW, 'node', TokenUsedUpError, `token ${id} has been used up (no uses left); create a new one with: orchard token create --usages N`],
     ['a node token used to join a master', token, record, NOW, 'master', TokenUsageError, `token ${id} may join nodes, not masters; create a master token with: orchard token create --master`],
+    ['a master token used to join a node', token, { ...record, usages: ['master'] }, NOW, 'node', TokenUsageError, `token ${id} may join masters, not nodes; create a node token with: orchard token create`],
   ];
   it.each(cases)('refuses %s', (_name, presented, rec, now, usage, type, message) => {
     const err = (() => {
