@@ -11,6 +11,7 @@ import {
   type MasterMessage,
   type PodStatusUpdate,
 } from '@orchard/api';
+import { FakeClock } from '../pods/fake-clock';
 import { NodeSession } from './node-session';
 import { reconnectDelay } from './reconnect-delay';
 
@@ -133,6 +134,26 @@ describe('NodeSession', () => {
     await waitFor(() => again.of('hello').length === 1 && again.of('podStatus').length === 1, 10_000);
     expect(downs).toContain(true);
   }, 15_000);
+
+  it('gives up on a master that never welcomes, and tries the next', async () => {
+    const silent = new FakeMaster(() => undefined);
+    await silent.start();
+    cleanups.push(() => silent.stop());
+    const good = new FakeMaster((call) => {
+      call.write({ message: { $case: 'welcome', welcome: { masterName: 'm2', heartbeatIntervalMs: 10_000 } } });
+    });
+    await good.start();
+    cleanups.push(() => good.stop());
+    const clock = new FakeClock(0);
+    const { s } = session([`127.0.0.1:${silent.port}`, `127.0.0.1:${good.port}`], { clock });
+    s.start();
+    await waitFor(() => silent.of('hello').length === 1);
+    clock.advance(15_000);
+    await waitFor(() => clock.pending() > 0);
+    clock.advance(1_000);
+    await waitFor(() => s.connected);
+    expect(good.of('hello')).toHaveLength(1);
+  });
 
   it('does not send pod status while disconnected', async () => {
     const { s } = session(['127.0.0.1:1']);

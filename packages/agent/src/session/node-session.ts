@@ -70,6 +70,9 @@ export interface NodeSessionOptions {
   reconnect?: ReconnectPolicy;
 }
 
+/** How long a master may take to answer Hello with Welcome. */
+const WELCOME_TIMEOUT_MS = 15_000;
+
 /** A stream up this long counts as a success for the reconnect back-off. */
 const STABLE_STREAM_MS = 10_000;
 
@@ -164,7 +167,14 @@ export class NodeSession {
     }
     if (this.stopped) return;
     this.opts.logger.debug({ master: address }, 'connecting to master');
-    const conn = this.connectFn(address);
+    let conn: ReturnType<StreamFactory>;
+    try {
+      conn = this.connectFn(address);
+    } catch (err) {
+      // An address the transport cannot use: try the next one.
+      this.retry(new Error(`cannot connect to master ${address}: ${(err as Error).message}`, { cause: err }));
+      return;
+    }
     const entry = { ...conn, welcomed: false };
     this.current = entry;
     let ended = false;
@@ -182,6 +192,11 @@ export class NodeSession {
     conn.stream.on('end', () => onEnd());
     conn.stream.on('close', () => onEnd());
     conn.stream.write({ message: { $case: 'hello', hello } });
+    // A master that accepts the stream but never answers is as good as none.
+    const welcomeTimer = this.opts.clock.setTimeout(() => {
+      if (!entry.welcomed) onEnd(new Error(`master ${address} sent no welcome within ${WELCOME_TIMEOUT_MS} ms`));
+    }, WELCOME_TIMEOUT_MS);
+    conn.stream.on('data', () => entry.welcomed && welcomeTimer.cancel());
   }
 
   private onMessage(entry: NonNullable<NodeSession['current']>, address: string, msg: MasterMessage): void {
