@@ -30,19 +30,24 @@ const defaultFs = nodeFs as unknown as CredentialsFs;
  * Writes key, certificate and CA with mode 0600 in a 0700 directory. Each file is
  * written to a temporary name and renamed, so a power cut (common on a Pi) leaves either
  * the old or the new file, never half of one. Checks first that the certificate belongs
- * to the key, so a broken set is never stored.
+ * to the key and was issued by the CA, so a broken set is never stored.
  */
 export async function writeCredentials(dir: string, creds: Credentials, fs: CredentialsFs = defaultFs): Promise<void> {
   checkConsistent(creds, dir);
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   // mkdir leaves an existing directory's mode alone; tighten it explicitly.
   await fs.chmod(dir, 0o700);
-  for (const field of ['keyPem', 'caPem', 'certPem'] as const) {
-    const target = path.join(dir, CREDENTIAL_FILES[field]);
-    const tmp = `${target}.tmp`;
+  const fields = ['keyPem', 'caPem', 'certPem'] as const;
+  // All three are written first and renamed only then, so a renewal interrupted while
+  // writing leaves the previous set intact.
+  for (const field of fields) {
+    const tmp = path.join(dir, `${CREDENTIAL_FILES[field]}.tmp`);
     await fs.writeFile(tmp, creds[field], { mode: 0o600, flag: 'w' });
     await fs.chmod(tmp, 0o600);
-    await fs.rename(tmp, target);
+  }
+  for (const field of fields) {
+    const target = path.join(dir, CREDENTIAL_FILES[field]);
+    await fs.rename(`${target}.tmp`, target);
   }
 }
 

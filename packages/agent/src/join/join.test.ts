@@ -221,13 +221,18 @@ describe('writeCredentials / loadCredentials', () => {
     };
     const creds = await nodeCreds();
     await writeCredentials('/var/lib/orchard/pki', creds, fake);
-    expect(calls.slice(0, 6)).toEqual([
+    expect(calls).toEqual([
       'mkdir /var/lib/orchard/pki 700',
       'chmod pki 700',
       'write node.key.tmp 600',
       'chmod node.key.tmp 600',
-      'rename node.key.tmp node.key',
       'write ca.crt.tmp 600',
+      'chmod ca.crt.tmp 600',
+      'write node.crt.tmp 600',
+      'chmod node.crt.tmp 600',
+      'rename node.key.tmp node.key',
+      'rename ca.crt.tmp ca.crt',
+      'rename node.crt.tmp node.crt',
     ]);
     expect(await loadCredentials('/var/lib/orchard/pki', fake)).toEqual(creds);
   });
