@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { CommanderError, FlagError, parseFlags, parseReserved, parseServers } from './flags';
 
 afterEach(() => {
@@ -79,6 +81,39 @@ describe('parseFlags', () => {
 
   it('rejects unknown flags', () => {
     expect(() => parseFlags(['--server', 'm', '--nodename', 'x'], { writeErr: () => undefined })).toThrow(CommanderError);
+  });
+});
+
+describe('--config', () => {
+  const files: string[] = [];
+  afterEach(() => {
+    for (const d of files.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  const config = (text: string) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'orchard-agent-flags-'));
+    files.push(dir);
+    const file = path.join(dir, 'agent.yaml');
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('reads settings by long flag name; the command line wins', () => {
+    const file = config('server: 10.0.0.1:7443\nnode-name: pi3\nmax-pods: 30\nlog-level: warn\n');
+    expect(parseFlags(['--config', file])).toMatchObject({ servers: ['10.0.0.1:7443'], nodeName: 'pi3', maxPods: 30, logLevel: 'warn' });
+    expect(parseFlags(['--config', file, '--node-name', 'pi4']).nodeName).toBe('pi4');
+  });
+
+  it.each([
+    { name: 'an unknown setting', text: 'server: a\nnodename: x\n', message: '--config: unknown setting "nodename"' },
+    { name: 'a nested value', text: 'server:\n  - a\n', message: '--config: setting "server"' },
+    { name: 'not a map', text: '- a\n', message: 'must be a map of settings' },
+  ])('rejects $name', ({ text, message }) => {
+    const file = config(text);
+    expect(() => parseFlags(['--config', file])).toThrow(message);
+  });
+
+  it('names a missing file', () => {
+    expect(() => parseFlags(['--config', '/nonexistent/agent.yaml'])).toThrow('--config: cannot read /nonexistent/agent.yaml');
   });
 });
 

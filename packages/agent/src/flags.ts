@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { parseCpuMillis, parseMemoryBytes } from '@orchard/api';
 import { AGENT_VERSION } from './version';
 
@@ -68,6 +70,7 @@ export function agentCommand(): Command {
   return new Command('orchard-agent')
     .description('Runs this node\'s pods through the local Docker engine for an Orchard cluster.')
     .version(AGENT_VERSION)
+    .option('--config <file>', 'YAML file of settings: keys are the long flag names below without dashes; flags on the command line win')
     .addOption(
       new Option('--server <host:port[,host:port...]>', 'master addresses, tried in turn').env('ORCHARD_SERVER'),
     )
@@ -90,7 +93,7 @@ export function parseFlags(argv: readonly string[], opts: { writeOut?: (s: strin
   if (opts.writeOut || opts.writeErr) {
     cmd.configureOutput({ writeOut: opts.writeOut ?? (() => undefined), writeErr: opts.writeErr ?? (() => undefined) });
   }
-  cmd.parse([...argv], { from: 'user' });
+  cmd.parse(withConfigFile(cmd, argv), { from: 'user' });
   const o = cmd.opts<{
     server?: string;
     nodeName: string;
@@ -116,6 +119,35 @@ export function parseFlags(argv: readonly string[], opts: { writeOut?: (s: strin
     maxPods: parseMaxPods(o.maxPods),
     logLevel: o.logLevel,
   };
+}
+
+/**
+ * The command line with the settings of --config FILE put in front of the given flags,
+ * so that a flag on the command line overrides the file (the last value wins).
+ */
+function withConfigFile(cmd: Command, argv: readonly string[]): string[] {
+  let file: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--config') file = argv[i + 1];
+    else if (argv[i]!.startsWith('--config=')) file = argv[i]!.slice('--config='.length);
+  }
+  if (!file) return [...argv];
+  let settings: unknown;
+  try {
+    settings = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new FlagError(`--config: cannot read ${file}: ${(err as Error).message}`);
+  }
+  if (settings === null || settings === undefined) return [...argv];
+  if (typeof settings !== 'object' || Array.isArray(settings)) throw new FlagError(`--config: ${file} must be a map of settings`);
+  const known = new Set(cmd.options.map((o) => o.long?.slice(2)).filter((n) => n && !['config', 'help', 'version'].includes(n)));
+  const fromFile: string[] = [];
+  for (const [key, value] of Object.entries(settings as Record<string, unknown>)) {
+    if (!known.has(key)) throw new FlagError(`--config: unknown setting "${key}" in ${file} (settings are the long flag names of orchard-agent --help)`);
+    if (value === null || typeof value === 'object') throw new FlagError(`--config: setting "${key}" in ${file} must be a single value`);
+    fromFile.push(`--${key}`, String(value));
+  }
+  return [...fromFile, ...argv];
 }
 
 export { CommanderError };
