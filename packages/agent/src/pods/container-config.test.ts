@@ -69,7 +69,44 @@ describe('appContainerSpec', () => {
     expect(s.memoryBytes).toBe(memoryBytes);
   });
 
+  const securityCases = [
+    { name: 'user and group', c: { securityContext: { runAsUser: 1000, runAsGroup: 3000 } }, pod: {}, want: { user: '1000:3000' } },
+    { name: 'pod user, container group', c: { securityContext: { runAsGroup: 5 } }, pod: { securityContext: { runAsUser: 7 } }, want: { user: '7:5' } },
+    { name: 'container user wins', c: { securityContext: { runAsUser: 1 } }, pod: { securityContext: { runAsUser: 2 } }, want: { user: '1' } },
+    { name: 'supplemental groups and fsGroup', c: {}, pod: { securityContext: { supplementalGroups: [10, 20], fsGroup: 30 } }, want: { groupAdd: ['10', '20', '30'] } },
+    {
+      name: 'privileged, read-only root, capabilities, no escalation',
+      c: { securityContext: { privileged: true, readOnlyRootFilesystem: true, capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] }, allowPrivilegeEscalation: false } },
+      pod: {},
+      want: { privileged: true, readOnlyRootfs: true, capAdd: ['NET_ADMIN'], capDrop: ['ALL'], securityOpt: ['no-new-privileges'] },
+    },
+  ];
+  it.each(securityCases)('securityContext: $name', ({ c, pod, want }) => {
+    expect(spec(podWith(c, pod))).toMatchObject(want);
+  });
+
+  it('securityContext: nothing set leaves Docker defaults', () => {
+    const s = spec(podWith({}));
+    for (const k of ['user', 'groupAdd', 'privileged', 'readOnlyRootfs', 'capAdd', 'capDrop', 'securityOpt'] as const) expect(s[k]).toBeUndefined();
+  });
+
+  it('hashes the pod securityContext only when it is set', () => {
+    const plain = spec(podWith({})).labels['io.orchard.spec.hash'];
+    const secured = spec(podWith({}, { securityContext: { runAsUser: 1000 } })).labels['io.orchard.spec.hash'];
+    expect(secured).not.toBe(plain);
+  });
+
   const errorCases = [
+    {
+      name: 'runAsNonRoot with user 0',
+      c: { securityContext: { runAsNonRoot: true, runAsUser: 0 } },
+      message: "spec.containers[app].securityContext.runAsNonRoot: container's runAsUser breaks non-root policy",
+    },
+    {
+      name: 'a group without a user',
+      c: { securityContext: { runAsGroup: 5 } },
+      message: 'spec.containers[app].securityContext.runAsGroup: needs runAsUser as well',
+    },
     {
       name: 'malformed cpu limit',
       c: { resources: { limits: { cpu: 'lots' } } },

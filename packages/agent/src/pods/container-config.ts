@@ -96,7 +96,7 @@ export function appContainerSpec(pod: Pod, container: Container, ctx: AppContain
   const spec: ContainerCreateSpec = {
     name: containerName(pod, container.name, ctx.attempt),
     image: container.image,
-    labels: containerLabels(pod, ctx.nodeName, container.name, appSpecHash(container), ctx.attempt),
+    labels: containerLabels(pod, ctx.nodeName, container.name, appSpecHash(container, pod), ctx.attempt),
     env: [...env].map(([k, v]) => `${k}=${v}`),
     networkMode: `container:${ctx.infraId}`,
     exposedPorts: [],
@@ -119,7 +119,33 @@ export function appContainerSpec(pod: Pod, container: Container, ctx: AppContain
   if (cpuLimit !== undefined && cpuLimit > 0) spec.nanoCpus = cpuLimit * NANO_PER_MILLI;
   spec.cpuShares = Math.max(MIN_SHARES, Math.floor(((cpuRequest ?? 0) * SHARES_PER_CORE) / 1000));
   if (memoryLimit !== undefined && memoryLimit > 0) spec.memoryBytes = memoryLimit;
+  applySecurityContext(spec, pod, container, field);
   return spec;
+}
+
+/**
+ * securityContext basics: the container's settings win over the pod's. runAsNonRoot is
+ * checked against an explicit runAsUser only (the image's own user is not inspected).
+ */
+function applySecurityContext(spec: ContainerCreateSpec, pod: Pod, container: Container, field: (f: string) => string): void {
+  const podSc = pod.spec?.securityContext;
+  const sc = container.securityContext;
+  const user = sc?.runAsUser ?? podSc?.runAsUser;
+  const group = sc?.runAsGroup ?? podSc?.runAsGroup;
+  if (group !== undefined && user === undefined) {
+    throw new ContainerConfigError(`${field('securityContext.runAsGroup')}: needs runAsUser as well on this agent`);
+  }
+  if (user !== undefined) spec.user = group !== undefined ? `${user}:${group}` : String(user);
+  if ((sc?.runAsNonRoot ?? podSc?.runAsNonRoot) && user !== undefined && Number(user) === 0) {
+    throw new ContainerConfigError(`${field('securityContext.runAsNonRoot')}: container's runAsUser breaks non-root policy (runAsUser 0)`);
+  }
+  const groups = [...(podSc?.supplementalGroups ?? []), ...(podSc?.fsGroup !== undefined ? [podSc.fsGroup] : [])];
+  if (groups.length > 0) spec.groupAdd = [...new Set(groups.map(String))];
+  if (sc?.privileged) spec.privileged = true;
+  if (sc?.readOnlyRootFilesystem) spec.readOnlyRootfs = true;
+  if (sc?.capabilities?.add.length) spec.capAdd = [...sc.capabilities.add];
+  if (sc?.capabilities?.drop.length) spec.capDrop = [...sc.capabilities.drop];
+  if (sc?.allowPrivilegeEscalation === false) spec.securityOpt = ['no-new-privileges'];
 }
 
 function quantity(v: string | undefined, parse: (s: string) => number, field: string): number | undefined {

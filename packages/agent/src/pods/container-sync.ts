@@ -58,7 +58,7 @@ export async function syncContainer(
   let current: ContainerDetails | undefined = history[0];
   const attempt = current ? attemptOf(current.labels) + 1 : 0;
 
-  if (current && current.labels[LABEL_SPEC_HASH] !== appSpecHash(container)) {
+  if (current && current.labels[LABEL_SPEC_HASH] !== appSpecHash(container, pod)) {
     await terminateContainers(runtime, [current], gracePeriodSeconds(pod));
     ctx.restartBackoff.reset(key);
     current = undefined;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Container, type Pod } from '@orchard/api';
+import { Container, PodSecurityContext, type Pod } from '@orchard/api';
 
 /** JSON with object keys sorted, so equal values always hash equally. */
 function canonicalJson(v: unknown): string {
@@ -23,8 +23,12 @@ function digest(v: unknown): string {
  * change existing hashes) and not the agent's mapping of it, so upgrading the agent
  * never restarts running containers. A different hash means: recreate the container.
  */
-export function appSpecHash(container: Container): string {
-  return digest(Container.toJSON(container));
+export function appSpecHash(container: Container, pod?: Pod): string {
+  // Pod-level fields that shape the container enter only when set, so a pod without
+  // them hashes as before.
+  const security = pod?.spec?.securityContext;
+  if (!security) return digest(Container.toJSON(container));
+  return digest({ container: Container.toJSON(container), podSecurityContext: PodSecurityContext.toJSON(security) });
 }
 
 /**

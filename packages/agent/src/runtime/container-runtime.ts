@@ -102,6 +102,16 @@ export interface ContainerCreateSpec {
   nanoCpus?: number;
   cpuShares?: number;
   memoryBytes?: number;
+  /** "uid" or "uid:gid". */
+  user?: string;
+  /** Supplementary groups. */
+  groupAdd?: string[];
+  privileged?: boolean;
+  readOnlyRootfs?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  /** Docker security options ("no-new-privileges"). */
+  securityOpt?: string[];
 }
 
 export type RuntimeEventAction = 'create' | 'start' | 'die' | 'oom' | 'stop' | 'kill' | 'destroy';

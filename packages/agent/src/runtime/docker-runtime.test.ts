@@ -47,6 +47,13 @@ describe.runIf(existsSync(SOCKET))('DockerRuntime (real dockerd)', () => {
         nanoCpus: 500_000_000,
         cpuShares: 256,
         memoryBytes: 64 * 1024 * 1024,
+        // The securityContext mapping, accepted by the engine as a whole.
+        user: '1000:1000',
+        groupAdd: ['2000'],
+        readOnlyRootfs: true,
+        capAdd: ['NET_BIND_SERVICE'],
+        capDrop: ['ALL'],
+        securityOpt: ['no-new-privileges'],
       });
       await rt.startContainer(id);
 

@@ -120,6 +120,7 @@ export class DockerRuntime implements ContainerRuntime {
         Env: spec.env,
         WorkingDir: spec.workingDir,
         Hostname: spec.hostname,
+        User: spec.user,
         ExposedPorts: exposed,
         HostConfig: {
           NetworkMode: spec.networkMode,
@@ -130,6 +131,12 @@ export class DockerRuntime implements ContainerRuntime {
           // Without swap accounting Docker ignores this; with it, a limit means no swap,
           // as in Kubernetes.
           MemorySwap: spec.memoryBytes,
+          GroupAdd: spec.groupAdd,
+          Privileged: spec.privileged,
+          ReadonlyRootfs: spec.readOnlyRootfs,
+          CapAdd: spec.capAdd,
+          CapDrop: spec.capDrop,
+          SecurityOpt: spec.securityOpt,
           // The agent restarts containers itself (restart policy, back-off, status).
           RestartPolicy: { Name: 'no' },
         },
