@@ -21,7 +21,7 @@ export interface MasterFlags {
   /** Lease TTL of the leader key (seconds). */
   readonly leaderLeaseTtlSeconds: number;
   /** The cluster's server secret; read once mutual TLS is enabled (not yet). */
-  readonly serverSecretFile: string | undefined;
+  readonly serverSecretFile?: string;
   readonly logLevel: string;
 }
 

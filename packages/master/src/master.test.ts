@@ -8,6 +8,7 @@ import {
   metaOf,
   parseManifests,
   type ApiObject,
+  type DeleteResponse,
   type MasterMessage,
   type WatchEvent,
 } from '@orchard/api';
@@ -168,8 +169,8 @@ describe('orchard-master over gRPC on a real etcd', () => {
       const p = await getPod('web');
       return p.resource?.$case === 'pod' && p.resource.pod.status?.phase === 'Running';
     });
-    const del = await call<{ object: ApiObject }>((cb) => api.delete({ kind: 'pod', namespace: 'default', name: 'web' }, cb));
-    expect(metaOf(del.object).deletionTimestamp).not.toBe('');
+    const del = await call<DeleteResponse>((cb) => api.delete({ kind: 'pod', namespace: 'default', name: 'web' }, cb));
+    expect(metaOf(del.object!).deletionTimestamp).not.toBe('');
     await until(() => pi1.last?.includes('web (deleting)'));
     pi1.send(AgentMessage.fromPartial({ message: { $case: 'podStatus', podStatus: { namespace: 'default', name: 'web', uid: metaOf(web).uid, deleted: true } } }));
     await until(() => pi1.last && pi1.last.length === 0);
@@ -236,7 +237,10 @@ describe('orchard-master over gRPC on a real etcd', () => {
     const stray = agent('stray');
     await until(() => stray.last);
     await apply(podYaml('owned', '', '64Mi'));
-    const owned = await until(async () => { const p = await getPod('owned'); return p.resource?.$case === 'pod' && p.resource.pod.spec?.nodeName && p; });
+    const owned = await until(async () => {
+      const p = await getPod('owned');
+      return p.resource?.$case === 'pod' && p.resource.pod.spec?.nodeName ? p : undefined;
+    });
     const ownerName = owned.resource?.$case === 'pod' ? owned.resource.pod.spec?.nodeName : '';
     const owner = agents.find((a) => a.name === ownerName)!;
     const other = agents.find((a) => a.name !== ownerName && a.welcomed && !a.error)!;
