@@ -232,7 +232,9 @@ export class Scheduler {
     if (binds.length === 1) return this.bind(binds[0]!);
     try {
       await this.deps.store.commit(binds.map((b) => ({ type: 'update' as const, object: b.bound })), this.deps.fence());
-      for (const b of binds) this.deps.log.info({ pod: b.key.slice('pods/'.length), node: b.nodeName }, 'pod bound');
+      // One line per transaction at info; per pod at debug (thousands per second are possible).
+      this.deps.log.info({ pods: binds.length, first: b0(binds) }, 'pods bound');
+      for (const b of binds) this.deps.log.debug({ pod: b.key.slice('pods/'.length), node: b.nodeName }, 'pod bound');
     } catch (err) {
       if (err instanceof ConflictError || err instanceof NotFoundError) {
         await Promise.all(binds.map((b) => this.bind(b)));
@@ -303,6 +305,11 @@ interface Binding {
   /** The pod as read from the cache, bound: its resourceVersion is the compare. */
   readonly bound: ApiObject;
   readonly nodeName: string;
+}
+
+function b0(binds: readonly Binding[]): string {
+  const b = binds[0]!;
+  return `${b.key.slice('pods/'.length)} -> ${b.nodeName}`;
 }
 
 function podOf(o: ApiObject): Pod | undefined {
