@@ -233,7 +233,7 @@ export class Scheduler {
     try {
       await this.deps.store.commit(binds.map((b) => ({ type: 'update' as const, object: b.bound })), this.deps.fence());
       // One line per transaction at info; per pod at debug (thousands per second are possible).
-      this.deps.log.info({ pods: binds.length, first: b0(binds) }, 'pods bound');
+      this.deps.log.info({ pods: binds.length, first: firstBinding(binds) }, 'pods bound');
       for (const b of binds) this.deps.log.debug({ pod: b.key.slice('pods/'.length), node: b.nodeName }, 'pod bound');
     } catch (err) {
       if (err instanceof ConflictError || err instanceof NotFoundError) {
@@ -307,7 +307,8 @@ interface Binding {
   readonly nodeName: string;
 }
 
-function b0(binds: readonly Binding[]): string {
+/** "default/web -> pi1": the first pod of a transaction, for the log. */
+function firstBinding(binds: readonly Binding[]): string {
   const b = binds[0]!;
   return `${b.key.slice('pods/'.length)} -> ${b.nodeName}`;
 }
