@@ -4,6 +4,9 @@ import { makeNode, makePod } from './fixtures';
 import { PodCounter } from './pod-counter';
 
 describe('PodCounter', () => {
+  // Being deleted: never counted, whichever way the count is made.
+  const leaving = makePod({ name: 'w0', labels: { app: 'web', tier: 'front' } });
+  leaving.metadata!.deletionTimestamp = '2026-01-01T00:00:00Z';
   const node = makeNode({
     name: 'n1',
     pods: [
@@ -11,6 +14,7 @@ describe('PodCounter', () => {
       makePod({ name: 'w2', labels: { app: 'web', tier: 'back' } }),
       makePod({ name: 'w3', labels: { app: 'web' }, namespace: 'other' }),
       makePod({ name: 'd1', labels: { app: 'db' } }),
+      leaving,
     ],
   });
   const cases: { name: string; selector: LabelSelector | undefined; namespaces: string[]; count: number }[] = [

@@ -7,10 +7,11 @@ function labelKey(namespace: string, key: string, value: string): string {
   return `${namespace}\u0000${key}\u0000${value}`;
 }
 
-/** Per node: how many of its pods carry each (namespace, label, value). */
+/** Per node: how many of its pods (not being deleted) carry each (namespace, label, value). */
 const LABEL_COUNTS = new NodeColumn((nodeInfo) => {
   const counts = new Map<string, number>();
   for (const pod of nodeInfo.pods) {
+    if (pod.metadata?.deletionTimestamp) continue;
     const ns = pod.metadata?.namespace ?? '';
     const labels = pod.metadata?.labels;
     if (!labels) continue;
@@ -24,7 +25,9 @@ const LABEL_COUNTS = new NodeColumn((nodeInfo) => {
 
 /**
  * Counts the pods on each node that a label selector selects within some namespaces: what
- * pod (anti-)affinity and topology spread ask of every node in a cycle.
+ * pod (anti-)affinity and topology spread ask of every node in a cycle. Pods being deleted
+ * do not count, as in Kubernetes' topology spread: they are on their way out, and counting
+ * them would hold their replacements back.
  *
  * Scanning every pod of the cluster per cycle costs milliseconds at 1,000 nodes. Instead,
  * each node keeps a count per label (cached like any NodeColumn); a selector's matchLabels
@@ -80,7 +83,7 @@ export class PodCounter {
     const pods = nodeInfo.pods;
     for (let i = 0; i < pods.length; i++) {
       const meta = pods[i]!.metadata;
-      if (meta?.namespace === namespace && this.matches(meta.labels)) found++;
+      if (meta?.namespace === namespace && !meta.deletionTimestamp && this.matches(meta.labels)) found++;
     }
     return found;
   }

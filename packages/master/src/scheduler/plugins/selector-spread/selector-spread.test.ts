@@ -39,6 +39,13 @@ describe('SelectorSpread', () => {
     expect(runScore(selectorSpread(), makePod(pod), nodes)).toEqual(scores);
   });
 
+  it('a replica being deleted does not count', () => {
+    const leaving = makePod({ ...rs, name: 'leaving' });
+    leaving.metadata!.deletionTimestamp = '2026-01-01T00:00:00Z';
+    const nodes = [makeNode({ name: 'a', pods: [leaving] }), makeNode({ name: 'b', pods: [makePod({ ...rs, name: 'staying' })] })];
+    expect(runScore(selectorSpread(), makePod(rs), nodes)).toEqual([100, 0]);
+  });
+
   it('keys do not depend on label order', () => {
     expect(spreadKey(makePod({ labels: { b: '2', a: '1' } }))).toBe(spreadKey(makePod({ labels: { a: '1', b: '2' } })));
   });

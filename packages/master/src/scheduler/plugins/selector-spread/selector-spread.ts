@@ -35,6 +35,8 @@ function cachedSpreadKey(pod: Pod): string | undefined {
 const WORKLOAD_COUNTS = new NodeColumn((nodeInfo) => {
   const counts = new Map<string, number>();
   for (const p of nodeInfo.pods) {
+    // A replica being deleted is about to leave the node; its replacement may take its place.
+    if (p.metadata?.deletionTimestamp) continue;
     const key = cachedSpreadKey(p);
     if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1);
   }
