@@ -85,6 +85,41 @@ describe('appContainerSpec', () => {
     expect(spec(podWith(c, pod))).toMatchObject(want);
   });
 
+  const volumes = [
+    { name: 'cache', emptyDir: {} },
+    { name: 'shm', emptyDir: { medium: 'Memory' } },
+    { name: 'logs', hostPath: { path: '/var/log' } },
+    { name: 'db', persistentVolumeClaim: { claimName: 'pgdata' } },
+    { name: 'cfg', configMap: { name: 'app-config' } },
+  ];
+  const mountCases = [
+    {
+      name: 'emptyDir as a labelled volume of the pod',
+      mounts: [{ name: 'cache', mountPath: '/cache' }],
+      want: [{ type: 'volume', source: 'orchard_abcdef12-3456_cache', target: '/cache', readOnly: false, tmpfs: false, labels: { 'io.orchard.pod.uid': 'abcdef12-3456', 'io.orchard.node': 'pi1', 'io.orchard.volume.name': 'cache' } }],
+    },
+    { name: 'emptyDir in memory', mounts: [{ name: 'shm', mountPath: '/dev/shm' }], want: [{ type: 'volume', target: '/dev/shm', tmpfs: true }] },
+    {
+      name: 'hostPath with subPath, read-only',
+      mounts: [{ name: 'logs', mountPath: '/logs', subPath: 'app', readOnly: true }],
+      want: [{ type: 'bind', source: '/var/log/app', target: '/logs', readOnly: true }],
+    },
+    { name: 'claim as a named volume', mounts: [{ name: 'db', mountPath: '/var/lib/db' }], want: [{ type: 'volume', source: 'pgdata', target: '/var/lib/db', readOnly: false }] },
+  ];
+  it.each(mountCases)('volumeMounts: $name', ({ mounts, want }) => {
+    expect(spec(podWith({ volumeMounts: mounts }, { volumes })).mounts).toMatchObject(want);
+  });
+
+  const mountErrors = [
+    { name: 'an undefined volume', mounts: [{ name: 'nope', mountPath: '/x' }], message: 'spec.containers[app].volumeMounts[0].name: volume "nope" is not defined in spec.volumes' },
+    { name: 'a configMap volume', mounts: [{ name: 'cfg', mountPath: '/etc/app' }], message: 'spec.containers[app].volumeMounts[0]: configMap volume "cfg" is not supported by this agent yet' },
+    { name: 'a subPath escaping the volume', mounts: [{ name: 'logs', mountPath: '/x', subPath: '../etc' }], message: 'volumeMounts[0].subPath: must be a relative path without ".."' },
+    { name: 'a relative mount path', mounts: [{ name: 'cache', mountPath: 'cache' }], message: 'volumeMounts[0].mountPath: must be an absolute path' },
+  ];
+  it.each(mountErrors)('volumeMounts: rejects $name', ({ mounts, message }) => {
+    expect(() => spec(podWith({ volumeMounts: mounts }, { volumes }))).toThrow(message);
+  });
+
   it('securityContext: nothing set leaves Docker defaults', () => {
     const s = spec(podWith({}));
     for (const k of ['user', 'groupAdd', 'privileged', 'readOnlyRootfs', 'capAdd', 'capDrop', 'securityOpt'] as const) expect(s[k]).toBeUndefined();

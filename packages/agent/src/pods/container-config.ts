@@ -5,19 +5,11 @@ import {
   containerLabels,
   containerName,
 } from './container-labels';
+import { ContainerConfigError } from './container-config-error';
 import { appSpecHash, infraSpecHash } from './spec-hash';
+import { containerMounts } from './volume-mounts';
 
-/**
- * A container spec the agent cannot turn into a Docker container (an unsupported env
- * source, a malformed quantity). Reported as the container's waiting reason
- * CreateContainerConfigError; retrying cannot fix it until the spec changes.
- */
-export class ContainerConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ContainerConfigError';
-  }
-}
+export { ContainerConfigError };
 
 /** What an app container's configuration depends on beyond its pod. */
 export interface AppContainerContext {
@@ -120,6 +112,8 @@ export function appContainerSpec(pod: Pod, container: Container, ctx: AppContain
   spec.cpuShares = Math.max(MIN_SHARES, Math.floor(((cpuRequest ?? 0) * SHARES_PER_CORE) / 1000));
   if (memoryLimit !== undefined && memoryLimit > 0) spec.memoryBytes = memoryLimit;
   applySecurityContext(spec, pod, container, field);
+  const mounts = containerMounts(pod, container, ctx.nodeName, field);
+  if (mounts.length > 0) spec.mounts = mounts;
   return spec;
 }
 

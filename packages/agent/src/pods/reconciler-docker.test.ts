@@ -39,6 +39,7 @@ describe.runIf(existsSync(SOCKET))('PodReconciler on a real Docker engine', () =
   afterAll(async () => {
     for (const r of reconcilers) await r.stop();
     for (const c of await runtime.listContainers(nodeSelectorLabels(NODE))) await runtime.removeContainer(c.id);
+    for (const v of await runtime.listVolumes(nodeSelectorLabels(NODE))) await runtime.removeVolume(v.name);
   });
 
   const uid = `uid-${randomBytes(4).toString('hex')}`;
@@ -49,19 +50,27 @@ describe.runIf(existsSync(SOCKET))('PodReconciler on a real Docker engine', () =
         nodeName: NODE,
         restartPolicy: 'OnFailure',
         terminationGracePeriodSeconds: 1,
+        volumes: [{ name: 'shared', emptyDir: {} }],
         containers: [
-          { name: 'web', image: 'orchard-test/busybox:1', command: ['sh', '-c', 'echo hello > /tmp/index.html; exec httpd -f -p 8080 -h /tmp'] },
+          {
+            name: 'web',
+            image: 'orchard-test/busybox:1',
+            command: ['sh', '-c', 'echo hello > /data/index.html; exec httpd -f -p 8080 -h /data'],
+            volumeMounts: [{ name: 'shared', mountPath: '/data' }],
+          },
           {
             name: 'probe',
             image: 'orchard-test/busybox:1',
-            // Exits 0 once it reached the web container on localhost: one network namespace.
-            command: ['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://localhost:8080/ && exit 0; sleep 0.3; done; exit 1'],
+            // Exits 0 once it reached the web container on localhost (one network
+            // namespace) and sees the page in its own mount (one emptyDir).
+            command: ['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://localhost:8080/ | grep -q hello && grep -q hello /shared/index.html && exit 0; sleep 0.3; done; exit 1'],
+            volumeMounts: [{ name: 'shared', mountPath: '/shared', readOnly: true }],
           },
         ],
       },
     });
 
-  it('runs a two-container pod sharing one network, restarts, adopts and deletes it', async () => {
+  it('runs a two-container pod sharing one network and one emptyDir, restarts, adopts and deletes it', async () => {
     const r = make();
     reconcilers.push(r);
     r.start();
@@ -76,6 +85,7 @@ describe.runIf(existsSync(SOCKET))('PodReconciler on a real Docker engine', () =
     expect(running.phase).toBe('Running');
     expect(running.podIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(running.containerStatuses.find((c) => c.name === 'probe')!.state!.terminated!.reason).toBe('Completed');
+    expect((await runtime.listVolumes(nodeSelectorLabels(NODE))).map((v) => v.labels['io.orchard.volume.name'])).toEqual(['shared']);
 
     // A killed container comes back (OnFailure, exit 137), at once.
     const [web] = await runtime.listContainers({ ...nodeSelectorLabels(NODE), [LABEL_CONTAINER_NAME]: 'web' });
@@ -102,5 +112,6 @@ describe.runIf(existsSync(SOCKET))('PodReconciler on a real Docker engine', () =
     again.setDesired([pod({ deletionTimestamp: new Date().toISOString(), deletionGracePeriodSeconds: 1 })]);
     await waitFor('deletion confirmed', () => updates.some((u) => u.deleted));
     expect(await runtime.listContainers(nodeSelectorLabels(NODE))).toEqual([]);
+    expect(await runtime.listVolumes(nodeSelectorLabels(NODE))).toEqual([]);
   }, 60_000);
 });

@@ -401,6 +401,36 @@ describe('PodReconciler', () => {
     expect(last('web')!.status!.containerStatuses[0]!.state!.running).toBeDefined();
   });
 
+  it('shares a pod\'s emptyDir between its containers and removes it with the pod', async () => {
+    const { runtime, reconciler, settle, updates } = setup();
+    const spec = {
+      volumes: [{ name: 'shared', emptyDir: {} }],
+      containers: [
+        { name: 'writer', image: IMAGE, volumeMounts: [{ name: 'shared', mountPath: '/out' }] },
+        { name: 'reader', image: IMAGE, volumeMounts: [{ name: 'shared', mountPath: '/in', readOnly: true }] },
+      ],
+    };
+    reconciler.setDesired([pod('web', 'uid-1', spec)]);
+    await settle();
+    const sources = [...runtime.containers.values()].flatMap((c) => c.spec.mounts ?? []).map((m) => m.source);
+    expect(sources).toEqual(['orchard_uid-1_shared', 'orchard_uid-1_shared']);
+    expect([...runtime.volumes.keys()]).toEqual(['orchard_uid-1_shared']);
+
+    reconciler.setDesired([pod('web', 'uid-1', spec, { deletionTimestamp: '2026-11-25T12:00:05Z', deletionGracePeriodSeconds: 0 })]);
+    await settle();
+    expect(updates.some((u) => u.deleted)).toBe(true);
+    expect(runtime.volumes.size).toBe(0);
+  });
+
+  it('removes the volumes of a pod that is gone even without containers', async () => {
+    const { runtime, reconciler, settle } = setup();
+    runtime.volumes.set('orchard_uid-9_cache', { 'io.orchard.node': NODE, 'io.orchard.pod.uid': 'uid-9' });
+    runtime.volumes.set('someone-elses', { 'io.orchard.node': 'other-node', 'io.orchard.pod.uid': 'uid-8' });
+    reconciler.setDesired([]);
+    await settle();
+    expect([...runtime.volumes.keys()]).toEqual(['someone-elses']);
+  });
+
   it('brings a pod back in a new sandbox when its infra container died', async () => {
     const { runtime, reconciler, settle, last } = setup();
     reconciler.setDesired([pod('web', 'uid-1')]);

@@ -134,6 +134,9 @@ export class PodReconciler {
     let found: ContainerSummary[] = [];
     try {
       found = await this.opts.runtime.listContainers(nodeSelectorLabels(this.opts.nodeName));
+      // A pod's emptyDir volumes outlive its containers; their pod must be looked at too.
+      const volumes = await this.opts.runtime.listVolumes(nodeSelectorLabels(this.opts.nodeName));
+      for (const v of volumes) if (v.labels[LABEL_POD_UID]) uids.add(v.labels[LABEL_POD_UID]);
     } catch (err) {
       // Retried by the next periodic resync; the desired pods are still queued, in full.
       this.opts.logger.warn({ err }, 'failed to list containers for resync');
@@ -275,7 +278,14 @@ export class PodReconciler {
       this.opts.logger.info({ uid, containers: observed.length }, 'removing containers of a pod no longer assigned here');
       await terminateContainers(this.opts.runtime, observed, labelledGrace);
     }
+    await this.removeVolumes(uid);
     this.forget(uid);
+  }
+
+  /** Removes the pod's own volumes (emptyDir), once its containers are gone. */
+  private async removeVolumes(uid: string): Promise<void> {
+    const volumes = await this.opts.runtime.listVolumes({ ...nodeSelectorLabels(this.opts.nodeName), [LABEL_POD_UID]: uid });
+    await Promise.all(volumes.map((v) => this.opts.runtime.removeVolume(v.name)));
   }
 
   /** Graceful deletion: SIGTERM, SIGKILL after the grace period, remove, then confirm once. */
@@ -287,6 +297,7 @@ export class PodReconciler {
       await terminateContainers(this.opts.runtime, observed, gracePeriodSeconds(pod));
       if ((await this.observe(uid)).length > 0) throw new Error(`containers of pod ${pod.metadata!.name} are still present`);
     }
+    if (!state.lastUpdate?.deleted) await this.removeVolumes(uid);
     if (state.lastUpdate?.deleted) return;
     this.emit(state, {
       namespace: pod.metadata!.namespace,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Container, PodSecurityContext, type Pod } from '@orchard/api';
+import { Container, PodSecurityContext, Volume, type Pod } from '@orchard/api';
 
 /** JSON with object keys sorted, so equal values always hash equally. */
 function canonicalJson(v: unknown): string {
@@ -27,8 +27,14 @@ export function appSpecHash(container: Container, pod?: Pod): string {
   // Pod-level fields that shape the container enter only when set, so a pod without
   // them hashes as before.
   const security = pod?.spec?.securityContext;
-  if (!security) return digest(Container.toJSON(container));
-  return digest({ container: Container.toJSON(container), podSecurityContext: PodSecurityContext.toJSON(security) });
+  const mounted = new Set(container.volumeMounts.map((m) => m.name));
+  const volumes = (pod?.spec?.volumes ?? []).filter((v) => mounted.has(v.name)).map((v) => Volume.toJSON(v));
+  if (!security && volumes.length === 0) return digest(Container.toJSON(container));
+  return digest({
+    container: Container.toJSON(container),
+    ...(security ? { podSecurityContext: PodSecurityContext.toJSON(security) } : {}),
+    ...(volumes.length > 0 ? { volumes } : {}),
+  });
 }
 
 /**

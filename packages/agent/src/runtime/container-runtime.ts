@@ -19,6 +19,10 @@ export interface ContainerRuntime {
   imagePresent(ref: string): Promise<boolean>;
   /** Pulls an image; throws ImagePullError carrying the registry's message. */
   pullImage(ref: string, auth?: RegistryAuth): Promise<void>;
+  /** Every volume carrying all of the given labels. */
+  listVolumes(labels: Readonly<Record<string, string>>): Promise<VolumeSummary[]>;
+  /** Removes a volume. A volume already gone is fine. */
+  removeVolume(name: string): Promise<void>;
   /**
    * Streams container lifecycle events for containers carrying the given labels until
    * close() is called. onEnd fires once when the stream breaks (for example dockerd
@@ -69,6 +73,18 @@ export interface ContainerDetails extends ContainerSummary {
   ipAddress: string;
 }
 
+export interface VolumeSummary {
+  name: string;
+  labels: Record<string, string>;
+}
+
+/** A filesystem mounted into a container. */
+export type MountSpec =
+  /** A host path (created as a directory when missing, as Docker's binds do). */
+  | { type: 'bind'; source: string; target: string; readOnly: boolean }
+  /** A named Docker volume, created with these labels (and on tmpfs) when missing. */
+  | { type: 'volume'; source: string; target: string; readOnly: boolean; labels?: Record<string, string>; tmpfs?: boolean };
+
 /** A port of the container published on the node. */
 export interface PortBinding {
   containerPort: number;
@@ -112,6 +128,7 @@ export interface ContainerCreateSpec {
   capDrop?: string[];
   /** Docker security options ("no-new-privileges"). */
   securityOpt?: string[];
+  mounts?: MountSpec[];
 }
 
 export type RuntimeEventAction = 'create' | 'start' | 'die' | 'oom' | 'stop' | 'kill' | 'destroy';

@@ -16,6 +16,7 @@ describe.runIf(existsSync(SOCKET))('DockerRuntime (real dockerd)', () => {
 
   afterAll(async () => {
     for (const c of await rt.listContainers(LABELS)) await rt.removeContainer(c.id);
+    for (const v of await rt.listVolumes(LABELS)) await rt.removeVolume(v.name);
   });
 
   it('creates, starts, inspects, stops and removes a labelled container; events follow', async () => {
@@ -104,6 +105,32 @@ describe.runIf(existsSync(SOCKET))('DockerRuntime (real dockerd)', () => {
     expect(c.error).toMatch(/no such file or directory/);
     expect(['created', 'exited']).toContain(c.state);
     await rt.removeContainer(id);
+  });
+
+  it('mounts labelled named volumes (tmpfs too) and binds, and removes volumes', async () => {
+    const vol = `${RUN}-mem`;
+    const id = await rt.createContainer({
+      name: `${RUN}-mounts`,
+      image: 'orchard-test/busybox:1',
+      labels: LABELS,
+      entrypoint: ['sh', '-c', 'grep -q " /mem tmpfs" /proc/mounts && test -d /host/etc && touch /mem/ok'],
+      env: [],
+      networkMode: 'bridge',
+      exposedPorts: [],
+      portBindings: [],
+      mounts: [
+        { type: 'volume', source: vol, target: '/mem', readOnly: false, labels: LABELS, tmpfs: true },
+        { type: 'bind', source: '/etc', target: '/host/etc', readOnly: true },
+      ],
+    });
+    await rt.startContainer(id);
+    for (let i = 0; i < 50 && (await rt.inspectContainer(id)).state === 'running'; i++) await new Promise((r) => setTimeout(r, 50));
+    expect((await rt.inspectContainer(id)).exitCode).toBe(0);
+    expect((await rt.listVolumes(LABELS)).map((v) => v.name)).toEqual([vol]);
+    await rt.removeContainer(id);
+    await rt.removeVolume(vol);
+    await rt.removeVolume(vol); // already gone: fine
+    expect(await rt.listVolumes(LABELS)).toEqual([]);
   });
 
   it('answers image presence and fails pulls with the registry message', async () => {

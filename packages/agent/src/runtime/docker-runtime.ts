@@ -9,6 +9,7 @@ import type {
   EventSubscription,
   RegistryAuth,
   RuntimeEvent,
+  VolumeSummary,
 } from './container-runtime';
 import {
   ContainerNotFoundError,
@@ -110,6 +111,24 @@ export class DockerRuntime implements ContainerRuntime {
       exposed[key] = {};
       (bindings[key] ??= []).push({ HostIp: b.hostIp, HostPort: String(b.hostPort) });
     }
+    const binds = (spec.mounts ?? []).flatMap((m) => (m.type === 'bind' ? [`${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`] : []));
+    const mounts = (spec.mounts ?? []).flatMap((m) =>
+      m.type === 'volume'
+        ? [
+            {
+              Type: 'volume' as const,
+              Source: m.source,
+              Target: m.target,
+              ReadOnly: m.readOnly,
+              VolumeOptions: {
+                NoCopy: false,
+                Labels: m.labels ?? {},
+                DriverConfig: { Name: 'local', Options: (m.tmpfs ? { type: 'tmpfs', device: 'tmpfs' } : {}) as Record<string, string> },
+              },
+            },
+          ]
+        : [],
+    );
     try {
       const c = await this.docker.createContainer({
         name: spec.name,
@@ -137,6 +156,10 @@ export class DockerRuntime implements ContainerRuntime {
           CapAdd: spec.capAdd,
           CapDrop: spec.capDrop,
           SecurityOpt: spec.securityOpt,
+          // Binds (not Mounts) for host paths: Docker creates a missing directory, as
+          // hostPath type DirectoryOrCreate (and the unchecked default) expect.
+          Binds: binds.length > 0 ? binds : undefined,
+          Mounts: mounts.length > 0 ? mounts : undefined,
           // The agent restarts containers itself (restart policy, back-off, status).
           RestartPolicy: { Name: 'no' },
         },
@@ -205,6 +228,24 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (err) {
       const e = toRuntimeError(`failed to pull image ${ref}`, err);
       throw new ImagePullError(e.message, e.statusCode, { cause: err });
+    }
+  }
+
+  async listVolumes(labels: Readonly<Record<string, string>>): Promise<VolumeSummary[]> {
+    try {
+      const res = await this.docker.listVolumes({ filters: { label: labelFilter(labels) } });
+      return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+    } catch (err) {
+      throw toRuntimeError('failed to list volumes', err);
+    }
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    try {
+      await this.docker.getVolume(name).remove();
+    } catch (err) {
+      if ((err as DockerodeError).statusCode === 404) return;
+      throw toRuntimeError(`failed to remove volume ${name}`, err);
     }
   }
 

@@ -7,6 +7,7 @@ import type {
   EngineInfo,
   EventSubscription,
   RuntimeEvent,
+  VolumeSummary,
 } from './container-runtime';
 import { ContainerNotFoundError, ImagePullError, RuntimeConflictError, RuntimeError } from './errors';
 
@@ -22,6 +23,8 @@ export interface FakeContainer extends ContainerDetails {
  */
 export class FakeRuntime implements ContainerRuntime {
   readonly containers = new Map<string, FakeContainer>();
+  /** Named volumes, created when a container mounts them (as Docker does). */
+  readonly volumes = new Map<string, Record<string, string>>();
   readonly images = new Set<string>();
   /** Images whose pull fails with the given message. */
   readonly pullFailures = new Map<string, string>();
@@ -75,6 +78,9 @@ export class FakeRuntime implements ContainerRuntime {
     }
     if (spec.memoryBytes !== undefined && spec.memoryBytes < 6 * 1024 * 1024) {
       throw new RuntimeError(`failed to create container ${spec.name}: Minimum memory limit allowed is 6MB`, 400);
+    }
+    for (const m of spec.mounts ?? []) {
+      if (m.type === 'volume' && !this.volumes.has(m.source)) this.volumes.set(m.source, { ...(m.labels ?? {}) });
     }
     const id = `c${String(this.nextId++).padStart(63, '0')}`;
     this.containers.set(id, {
@@ -130,6 +136,21 @@ export class FakeRuntime implements ContainerRuntime {
     if (c.state === 'running') this.exit(c, 137);
     this.containers.delete(id);
     this.emit('destroy', c);
+  }
+
+  async listVolumes(labels: Readonly<Record<string, string>>): Promise<VolumeSummary[]> {
+    return [...this.volumes]
+      .filter(([, l]) => Object.entries(labels).every(([k, v]) => l[k] === v))
+      .map(([name, l]) => ({ name, labels: { ...l } }));
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    if (!this.volumes.has(name)) return;
+    if ([...this.containers.values()].some((c) => c.spec.mounts?.some((m) => m.source === name))) {
+      throw new RuntimeConflictError(`failed to remove volume ${name}: volume is in use`, 409);
+    }
+    this.calls.push(`remove volume ${name}`);
+    this.volumes.delete(name);
   }
 
   async imagePresent(ref: string): Promise<boolean> {
