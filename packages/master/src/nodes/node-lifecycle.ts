@@ -3,7 +3,7 @@ import type { Etcd3, Watcher } from 'etcd3';
 import type { Informer } from '../store/cache';
 import { fromEtcdError } from '../store/errors';
 import type { Fence } from '../store/fence';
-import type { ObjectStore } from '../store/object-store';
+import { GuardFailedError, type ObjectStore } from '../store/object-store';
 import { findCondition, setCondition } from './conditions';
 import { NODE_LEASES_PREFIX } from './node-lease';
 
@@ -130,12 +130,15 @@ export class NodeLifecycle {
           return copy;
         },
         fence,
+        // Only while the node has no lease: an agent that reconnected meanwhile wins.
+        [{ key: NODE_LEASES_PREFIX + nodeName, exists: false }],
       );
       if (updated) log.warn({ node: nodeName }, 'node stopped posting status; Ready=Unknown');
       await this.deps.onSilent?.onNodeSilent(nodeName, fence);
     } catch (err) {
-      // A deleted node needs nothing; a deposed leader leaves it to the new one.
-      if (err instanceof NotFoundError || err instanceof NotLeaderError) return;
+      // A deleted node needs nothing; a deposed leader leaves it to the new one; a node
+      // with a lease again is alive.
+      if (err instanceof NotFoundError || err instanceof NotLeaderError || err instanceof GuardFailedError) return;
       // Transient (etcd unavailable): retry while the node is still without a lease.
       log.warn({ node: nodeName, err: (err as Error).message }, 'could not mark node silent; retrying');
       this.later(1000, () => this.retryIfStillSilent(nodeName));

@@ -13,7 +13,7 @@ import {
 } from '@orchard/api';
 import { createEtcdClient } from '../etcd/client';
 import { startEtcdFixture, type EtcdFixture } from '../testing/etcd-fixture';
-import { ObjectStore, type StoreEvent } from './object-store';
+import { GuardFailedError, ObjectStore, type StoreEvent } from './object-store';
 
 const POD = resolveKind('pod');
 
@@ -131,6 +131,15 @@ describe('ObjectStore on a real etcd', () => {
     await etcd.put('/test/leader').value('m2');
     await expect(store.create(pod('j'), { key: '/test/leader', createRevision: held })).rejects.toBeInstanceOf(NotLeaderError);
     expect(await store.tryGet(POD, 'default', 'j')).toBeUndefined();
+  });
+
+  it('writes only while its key guards hold', async () => {
+    const etcd = fx.client();
+    await etcd.put('/test/lease/n1').value('alive');
+    await expect(store.commit([{ type: 'create', object: pod('k') }], undefined, [{ key: '/test/lease/n1', exists: false }])).rejects.toBeInstanceOf(GuardFailedError);
+    expect(await store.tryGet(POD, 'default', 'k')).toBeUndefined();
+    await store.commit([{ type: 'create', object: pod('k') }], undefined, [{ key: '/test/lease/n1', exists: true }, { key: '/test/lease/n2', exists: false }]);
+    expect(await store.tryGet(POD, 'default', 'k')).toBeDefined();
   });
 
   it('answers unavailable quickly when etcd cannot be reached', async () => {

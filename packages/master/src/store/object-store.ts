@@ -35,6 +35,22 @@ export type WriteOp =
   /** Deletes the object at exactly `resourceVersion` (the version read). */
   | { readonly type: 'delete'; readonly kind: KindInfo; readonly namespace: string; readonly name: string; readonly resourceVersion: string };
 
+/**
+ * A condition on a key outside the registry that a write also requires, in the same
+ * transaction: e.g. "the node's lease key is absent" for marking a node silent.
+ */
+export interface KeyGuard {
+  readonly key: string;
+  readonly exists: boolean;
+}
+
+/** A write was refused because a KeyGuard did not hold; nothing was written. */
+export class GuardFailedError extends Error {
+  constructor(readonly guard: KeyGuard) {
+    super(`key ${guard.key} ${guard.exists ? 'does not exist' : 'exists'}; the write was refused`);
+  }
+}
+
 /** A list read at one etcd revision. */
 export interface ListResult {
   readonly items: ApiObject[];
@@ -129,14 +145,16 @@ export class ObjectStore {
     name: string,
     mutate: (copy: ApiObject) => ApiObject | undefined,
     fence?: Fence,
-    attempts = 5,
+    guards: readonly KeyGuard[] = [],
   ): Promise<ApiObject | undefined> {
+    const attempts = 5;
     for (let i = 0; ; i++) {
       const current = await this.get(kind, namespace, name);
       const next = mutate(cloneObject(current));
       if (!next) return undefined;
       try {
-        return await this.update(next, fence);
+        const [updated] = await this.commit([{ type: 'update', object: next }], fence, guards);
+        return updated!;
       } catch (err) {
         // Someone wrote in between: read again and re-apply the change to the new state.
         if (err instanceof ConflictError && i + 1 < attempts) continue;
@@ -178,17 +196,19 @@ export class ObjectStore {
    * @throws AlreadyExistsError, ConflictError, NotFoundError for the first op whose compare failed;
    *   NotLeaderError when only the fence failed.
    */
-  async commit(ops: readonly WriteOp[], fence?: Fence): Promise<Array<ApiObject | undefined>> {
+  async commit(ops: readonly WriteOp[], fence?: Fence, guards: readonly KeyGuard[] = []): Promise<Array<ApiObject | undefined>> {
     if (ops.length === 0) return [];
     const planned = ops.map((op) => plan(this, op));
     let txn = this.etcd.if(planned[0]!.key, 'Mod', '==', planned[0]!.expectedMod);
     for (const p of planned.slice(1)) txn = txn.and(p.key, 'Mod', '==', p.expectedMod);
     if (fence) txn = txn.and(fence.key, 'Create', '==', fence.createRevision);
+    for (const g of guards) txn = txn.and(g.key, 'Version', g.exists ? '>' : '==', 0);
     const success: IRequestOp[] = planned.map((p) =>
       p.value ? { request_put: { key: Buffer.from(p.key), value: p.value } } : { request_delete_range: { key: Buffer.from(p.key) } },
     );
     const failure: IRequestOp[] = planned.map((p) => ({ request_range: { key: Buffer.from(p.key) } }));
     if (fence) failure.push({ request_range: { key: Buffer.from(fence.key) } });
+    for (const g of guards) failure.push({ request_range: { key: Buffer.from(g.key), count_only: true } });
     let res: ITxnResponse;
     try {
       res = await txn.then(...success).else(...failure).commit();
@@ -202,7 +222,7 @@ export class ObjectStore {
       const keys = planned.map((p) => p.key);
       throw fromEtcdError(err, `write ${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ` and ${keys.length - 3} more` : ''}`);
     }
-    if (!res.succeeded) throw explainFailure(planned, res);
+    if (!res.succeeded) throw explainFailure(planned, res, fence, guards);
     const revision = res.header.revision;
     return planned.map((p) => {
       if (!p.value) return undefined;
@@ -324,7 +344,7 @@ function plan(store: ObjectStore, op: WriteOp): PlannedOp {
   return { op, key, kind, name: meta.name, expectedMod, object: op.object, value: Buffer.from(ApiObject.encode(stored).finish()) };
 }
 
-function explainFailure(planned: readonly PlannedOp[], res: ITxnResponse): Error {
+function explainFailure(planned: readonly PlannedOp[], res: ITxnResponse, fence: Fence | undefined, guards: readonly KeyGuard[]): Error {
   for (let i = 0; i < planned.length; i++) {
     const p = planned[i]!;
     const kv = res.responses[i]?.response_range?.kvs?.[0];
@@ -334,7 +354,17 @@ function explainFailure(planned: readonly PlannedOp[], res: ITxnResponse): Error
     if (!kv) return new NotFoundError(p.kind.plural, p.name);
     return new ConflictError(p.kind.plural, p.name);
   }
-  return new NotLeaderError('this master is no longer the leader; the write was refused');
+  let next = planned.length;
+  if (fence) {
+    const kv = res.responses[next++]?.response_range?.kvs?.[0];
+    if (!kv || kv.create_revision !== fence.createRevision) return new NotLeaderError('this master is no longer the leader; the write was refused');
+  }
+  for (const g of guards) {
+    const exists = Number(res.responses[next++]?.response_range?.count ?? 0) > 0;
+    if (exists !== g.exists) return new GuardFailedError(g);
+  }
+  // Every compare holds now: something changed back in between. The caller may retry.
+  return new ConflictError(planned[0]!.kind.plural, planned[0]!.name);
 }
 
 function decodeKv(kv: IKeyValue): ApiObject {
