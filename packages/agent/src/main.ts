@@ -21,6 +21,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger('orchard-agent', config.logLevel);
+  // Every subsystem handles its own errors; one that slips through is a bug to log, not
+  // a reason to stop supervising the node's pods.
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
 
   const preflight = await runPreflight({ dockerSocket: config.dockerSocket }, hostPreflightDeps());
   if (!preflight.ok) {
