@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeNode } from './fixtures';
+import { makeNode, makePod } from './fixtures';
 import { NodeColumn } from './node-column';
 import type { NodeInfo } from './types';
 
@@ -29,11 +29,32 @@ describe('NodeColumn', () => {
     expect(calls).toEqual(['a', 'b', 'b']);
   });
 
-  it('keeps separate tables for separate arrays', () => {
+  it('reuses the value in a new snapshot when the node and its pods are the same objects', () => {
+    const { calls, column } = counted();
+    const a = makeNode({ name: 'a', pods: [makePod({ name: 'p1' })] });
+    column.of([a]).get(0, a);
+    const again = { ...a, pods: [...a.pods] };
+    expect(column.of([again]).get(0, again)).toBe(1);
+    expect(calls).toEqual(['a']);
+  });
+
+  it('recomputes in a new snapshot when the pods differ', () => {
+    const { calls, column } = counted();
+    const a = makeNode({ name: 'a', pods: [makePod({ name: 'p1' })] });
+    column.of([a]).get(0, a);
+    const grown = { ...a, pods: [...a.pods, makePod({ name: 'p2' })] };
+    expect(column.of([grown]).get(0, grown)).toBe(2);
+    const replaced = { ...a, pods: [makePod({ name: 'p1' })] };
+    expect(column.of([replaced]).get(0, replaced)).toBe(1);
+    expect(calls).toEqual(['a', 'a', 'a']);
+  });
+
+  it('recomputes for a new Node object (the node changed)', () => {
     const { calls, column } = counted();
     const a = makeNode({ name: 'a' });
     column.of([a]).get(0, a);
-    column.of([a]).get(0, a);
+    const b = makeNode({ name: 'a' });
+    column.of([b]).get(0, b);
     expect(calls).toEqual(['a', 'a']);
   });
 

@@ -1,8 +1,11 @@
-import { podRequests } from '@orchard/api';
 import type { FilterPlugin } from '../../framework/plugin';
 import type { Status } from '../../framework/status';
 import { SUCCESS, unschedulable } from '../../framework/status';
 import type { NodeInfo } from '../../framework/types';
+import type { PodRequest } from './pod-request';
+import { podRequest } from './pod-request';
+
+export type { PodRequest } from './pod-request';
 
 export const Name = 'NodeResourcesFit';
 
@@ -10,12 +13,6 @@ export const Name = 'NodeResourcesFit';
 export const ErrReasonTooManyPods = 'Too many pods';
 export const ErrReasonInsufficientCpu = 'Insufficient cpu';
 export const ErrReasonInsufficientMemory = 'Insufficient memory';
-
-/** What the pod asks for, computed once per cycle. */
-export interface PodRequest {
-  readonly cpuMillis: number;
-  readonly memoryBytes: number;
-}
 
 const TOO_MANY_PODS = 1;
 const INSUFFICIENT_CPU = 2;
@@ -49,7 +46,7 @@ export function fitsRequest(req: PodRequest, nodeInfo: NodeInfo): Status {
 export function nodeResourcesFit(): FilterPlugin<PodRequest> {
   return {
     name: Name,
-    preFilter: (pod) => podRequests(pod),
+    preFilter: (pod) => podRequest(pod),
     filter: (req, _pod, nodeInfo) => fitsRequest(req, nodeInfo),
   };
 }
