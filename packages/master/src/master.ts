@@ -49,6 +49,7 @@ export class Master {
   private election: LeaderElection | undefined;
   private registry: MasterRegistry | undefined;
   private nodeService: NodeService | undefined;
+  private nodeLeases: EtcdNodeLeases | undefined;
   private server: GrpcServer | undefined;
   private scheduler: Scheduler | undefined;
   private lifecycle: NodeLifecycle | undefined;
@@ -118,7 +119,7 @@ export class Master {
       store,
       pods,
       podsByNode,
-      leases: new EtcdNodeLeases(etcd),
+      leases: (this.nodeLeases = new EtcdNodeLeases(etcd)),
       clock,
       ids,
       log: log.child({ component: 'nodes' }),
@@ -163,6 +164,7 @@ export class Master {
     await step('caches', async () => {
       await Promise.all(this.informers.map((i) => i.stop()));
     });
+    await step('node leases', () => this.nodeLeases?.close());
     await step('etcd client', () => this.etcd?.close());
     await step('embedded etcd', () => this.embedded?.stop());
     log.info('orchard-master stopped');
