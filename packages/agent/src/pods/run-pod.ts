@@ -66,8 +66,13 @@ export async function runPod(ctx: SyncContext, pod: Pod, state: PodState, initia
       for (const name of specNames) waiting.set(name, podProblem);
       return { groups: groupApps(await ctx.observe(uid)), waiting, podProblem };
     }
-    observed = await ctx.observe(uid);
-    groups = groupApps(observed);
+    if (groups.size === 0) {
+      // A new pod: nothing else to look at again.
+      observed = [infra];
+    } else {
+      observed = await ctx.observe(uid);
+      groups = groupApps(observed);
+    }
   } else {
     // Leftover infra containers (an old hash, a dead one) are not needed.
     const sandboxId = infra.id;
