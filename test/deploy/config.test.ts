@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 // The programs' own flag definitions: the example configs must not drift from them.
 import { masterCommand, parseMasterFlags } from '../../packages/master/src/flags';
-import { agentCommand } from '../../packages/agent/src/flags';
-import { DEPLOY_DIR } from './fixtures';
+import { agentCommand, parseFlags as parseAgentFlags } from '../../packages/agent/src/flags';
+import { DEPLOY_DIR, tempDir, writeFile } from './fixtures';
 
 const example = (name: string) => path.join(DEPLOY_DIR, 'config', name);
 const longNames = (options: readonly { long?: string }[]) => new Set(options.map((o) => o.long?.replace(/^--/, '')));
@@ -14,6 +14,23 @@ describe('example configuration files', () => {
   it('master.yaml is accepted by orchard-master --config', () => {
     const flags = parseMasterFlags(['node', 'orchard-master', '--config', example('master.yaml')], { throwOnError: true });
     expect(flags).toMatchObject({ etcd: ['http://127.0.0.1:2379'], dataDir: '/var/lib/orchard', listen: '0.0.0.0:7443' });
+  });
+
+  it('agent.yaml, with the master address install.sh puts in, is accepted by orchard-agent --config', () => {
+    const tmp = tempDir('orchard-agent-config-');
+    try {
+      const file = `${tmp.dir}/agent.yaml`;
+      const text = fs.readFileSync(example('agent.yaml'), 'utf8');
+      expect(text).toMatch(/^server: MASTER:7443$/m);
+      writeFile(file, text.replace(/^server: MASTER:7443$/m, 'server: 192.168.1.10:7443'));
+      expect(parseAgentFlags(['--config', file])).toMatchObject({
+        servers: ['192.168.1.10:7443'],
+        dataDir: '/var/lib/orchard-agent',
+        dockerSocket: '/var/run/docker.sock',
+      });
+    } finally {
+      tmp.cleanup();
+    }
   });
 
   it.each([
