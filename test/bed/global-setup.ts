@@ -6,9 +6,10 @@ import { hostEngine, docker } from './docker';
 import type { BedFacts } from './facts';
 import { buildTestImages, saveTestImages } from './images';
 import { addPodRoute, createLan, removeLan, removePodRoute } from './lan';
-import { BED_ROOT, BRIDGE_ADDRESS, LOCK_FILE, NODES_DIR, REPO_ROOT, RUNS_DIR, STATE_FILE, nodeLayout } from './layout';
+import { BED_ROOT, BRIDGE_ADDRESS, NODES_DIR, REPO_ROOT, RUNS_DIR, STATE_FILE, nodeLayout } from './layout';
+import { lockBed, unlockBed } from './lock';
 import { createNode, leftoverNode, removeNode, type SimNode } from './netns-node';
-import { isAlive, pidsMentioning, terminate } from './procfs';
+import { pidsMentioning, terminate } from './procfs';
 
 /** How many simulated nodes the e2e run gets (ORCHARD_BED_NODES overrides). */
 const NODE_COUNT = Number(process.env.ORCHARD_BED_NODES ?? 3);
@@ -49,21 +50,6 @@ async function checkPrerequisites(): Promise<void> {
       log(`WARNING: ${main} missing: run npm run build; scenarios that need it will fail`);
     }
   }
-}
-
-/** Takes the bed for this run; refuses while another live run holds it. */
-async function lock(): Promise<void> {
-  await fs.mkdir(BED_ROOT, { recursive: true });
-  const holder = Number((await fs.readFile(LOCK_FILE, 'utf8').catch(() => '')).trim());
-  if (holder > 0 && holder !== process.pid && isAlive(holder)) {
-    throw new Error(`the test bed is in use by another run (pid ${holder}, ${LOCK_FILE}); wait for it to finish`);
-  }
-  await fs.writeFile(LOCK_FILE, `${process.pid}\n`);
-}
-
-async function unlock(): Promise<void> {
-  const holder = Number((await fs.readFile(LOCK_FILE, 'utf8').catch(() => '')).trim());
-  if (holder === process.pid) await fs.rm(LOCK_FILE, { force: true });
 }
 
 /**
@@ -110,7 +96,7 @@ async function teardownNodes(nodes: SimNode[]): Promise<void> {
 /** vitest globalSetup of the e2e project: one LAN with NODE_COUNT simulated nodes per run. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   await checkPrerequisites();
-  await lock();
+  await lockBed();
   const nodes: SimNode[] = [];
   const teardown = async () => {
     try {
@@ -118,7 +104,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       await teardownNodes(nodes);
       await fs.rm(STATE_FILE, { force: true });
     } finally {
-      await unlock();
+      await unlockBed();
     }
   };
   try {
