@@ -47,6 +47,13 @@ describe('mergeForApply', () => {
       check: (o: ApiObject) => expect(o).toBe(stored),
     },
     {
+      name: 'the same labels in another order are unchanged',
+      stored: pod({ uid: 'u1', rv: '7', generation: 1, nodeName: 'pi1', labels: { a: '1', b: '2' } }),
+      incoming: pod({ labels: { b: '2', a: '1' } }),
+      action: 'unchanged',
+      check: (o: ApiObject) => expect(metaOf(o).labels).toEqual({ a: '1', b: '2' }),
+    },
+    {
       name: 'a label change is configured without a new generation',
       stored,
       incoming: pod({ labels: { app: 'web' } }),

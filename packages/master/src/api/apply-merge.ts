@@ -66,8 +66,8 @@ export function mergeForApply(stored: ApiObject | undefined, incoming: ApiObject
     }
   }
 
-  if (!sameBytes(specOf(next), specOf(stored))) meta.generation = (oldMeta.generation || 1) + 1;
-  if (sameBytes(ApiObject.encode(next).finish(), ApiObject.encode(stored).finish())) {
+  if (canonical(specOf(next)) !== canonical(specOf(stored))) meta.generation = (oldMeta.generation || 1) + 1;
+  if (canonical(next) === canonical(stored)) {
     return { object: stored, action: 'unchanged' };
   }
   return { object: next, action: 'configured' };
@@ -90,14 +90,22 @@ function resetStatus(obj: ApiObject): void {
 }
 
 /** The object without metadata and status: what `generation` counts changes of. */
-function specOf(obj: ApiObject): Uint8Array {
+function specOf(obj: ApiObject): ApiObject {
   const c = cloneObject(obj);
   const o = unwrap(c) as { metadata?: unknown; status?: unknown };
   o.metadata = undefined;
   o.status = undefined;
-  return ApiObject.encode(c).finish();
+  return c;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
+/**
+ * A comparable form of an object: its proto3 JSON with map keys sorted, so that labels
+ * written in another order are the same object (protobuf bytes keep insertion order).
+ */
+function canonical(obj: ApiObject): string {
+  return JSON.stringify(ApiObject.toJSON(obj), (_key, value: unknown) =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value,
+  );
 }
