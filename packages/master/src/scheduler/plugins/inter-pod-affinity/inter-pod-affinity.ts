@@ -2,10 +2,11 @@ import type { Pod, PodAffinityTerm } from '@orchard/api';
 import { compileLabelSelector, type LabelMatcher } from '../../framework/label-selector';
 import type { CycleContext, FilterPlugin } from '../../framework/plugin';
 import { SKIP } from '../../framework/plugin';
+import type { ColumnTable } from '../../framework/node-column';
 import { NodeColumn } from '../../framework/node-column';
 import { PodCounter } from '../../framework/pod-counter';
 import { SUCCESS, unschedulable } from '../../framework/status';
-import { topologyValue } from '../../framework/topology';
+import { topologyColumn, topologyValue } from '../../framework/topology';
 import type { NodeInfo } from '../../framework/types';
 
 export const Name = 'InterPodAffinity';
@@ -50,23 +51,27 @@ const EXISTING_ANTI_TERMS = new NodeColumn((nodeInfo) => {
   return out;
 });
 
+/** A topology key's domain per node, for this cycle's nodes. */
+type Domains = ColumnTable<string | undefined>;
+
 /** Domains (topology values) per term, computed once per cycle over every pod of the cluster. */
 export interface InterPodAffinityState {
   /** The pod's anti-affinity: domains that already hold a selected pod. */
-  readonly anti: readonly { readonly key: string; readonly taken: ReadonlySet<string> }[];
+  readonly anti: readonly { readonly domains: Domains; readonly taken: ReadonlySet<string> }[];
   /** The pod's affinity: domains that hold a selected pod, or null when any domain will do. */
-  readonly affinity: readonly { readonly key: string; readonly allowed: ReadonlySet<string> | null }[];
+  readonly affinity: readonly { readonly domains: Domains; readonly allowed: ReadonlySet<string> | null }[];
   /** Existing pods' anti-affinity that selects this pod: forbidden domains per topology key. */
-  readonly existing: readonly { readonly key: string; readonly forbidden: ReadonlySet<string> }[];
+  readonly existing: readonly { readonly domains: Domains; readonly forbidden: ReadonlySet<string> }[];
 }
 
 function domainsSelecting(term: PodAffinityTerm, ownNamespace: string, nodes: readonly NodeInfo[]): Set<string> {
   const namespaces = term.namespaces.length > 0 ? term.namespaces : [ownNamespace];
   const counter = new PodCounter(term.labelSelector, namespaces, nodes);
+  const domains = topologyColumn(term.topologyKey).of(nodes);
   const out = new Set<string>();
   for (let i = 0; i < nodes.length; i++) {
     const ni = nodes[i]!;
-    const value = topologyValue(ni.node, term.topologyKey);
+    const value = domains.get(i, ni);
     if (value === undefined || out.has(value)) continue;
     if (counter.count(i, ni) > 0) out.add(value);
   }
@@ -96,13 +101,18 @@ function preFilter(pod: Pod, ctx: CycleContext): InterPodAffinityState | typeof 
   const affTerms = affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
   if (existing.size === 0 && antiTerms.length === 0 && affTerms.length === 0) return SKIP;
 
-  const anti = antiTerms.map((t) => ({ key: t.topologyKey, taken: domainsSelecting(t, ns, nodes) }));
+  const domainsOf = (key: string) => topologyColumn(key).of(nodes);
+  const anti = antiTerms.map((t) => ({ domains: domainsOf(t.topologyKey), taken: domainsSelecting(t, ns, nodes) }));
   // Kubernetes lets the first pod of a group in when nothing matches its affinity yet but it
   // would match itself; otherwise a group with self-affinity could never start.
-  const domains = affTerms.map((t) => domainsSelecting(t, ns, nodes));
-  const firstOfGroup = domains.every((d) => d.size === 0) && affTerms.every((t) => selects(compileTerm(t, ns), pod));
-  const aff = affTerms.map((t, i) => ({ key: t.topologyKey, allowed: firstOfGroup ? null : domains[i]! }));
-  return { anti, affinity: aff, existing: [...existing].map(([key, forbidden]) => ({ key, forbidden })) };
+  const selected = affTerms.map((t) => domainsSelecting(t, ns, nodes));
+  const firstOfGroup = selected.every((d) => d.size === 0) && affTerms.every((t) => selects(compileTerm(t, ns), pod));
+  const aff = affTerms.map((t, i) => ({ domains: domainsOf(t.topologyKey), allowed: firstOfGroup ? null : selected[i]! }));
+  return {
+    anti,
+    affinity: aff,
+    existing: [...existing].map(([key, forbidden]) => ({ domains: domainsOf(key), forbidden })),
+  };
 }
 
 /**
@@ -115,21 +125,20 @@ export function interPodAffinity(): FilterPlugin<InterPodAffinityState> {
     name: Name,
     preFilter,
     // Kubernetes' order: existing pods' anti-affinity, the pod's anti-affinity, its affinity.
-    filter: (state, _pod, nodeInfo) => {
-      const node = nodeInfo.node;
+    filter: (state, _pod, nodeInfo, index) => {
       for (let i = 0; i < state.existing.length; i++) {
         const e = state.existing[i]!;
-        const value = topologyValue(node, e.key);
+        const value = e.domains.get(index, nodeInfo);
         if (value !== undefined && e.forbidden.has(value)) return EXISTING_ANTI_AFFINITY;
       }
       for (let i = 0; i < state.anti.length; i++) {
         const a = state.anti[i]!;
-        const value = topologyValue(node, a.key);
+        const value = a.domains.get(index, nodeInfo);
         if (value !== undefined && a.taken.has(value)) return ANTI_AFFINITY;
       }
       for (let i = 0; i < state.affinity.length; i++) {
         const a = state.affinity[i]!;
-        const value = topologyValue(node, a.key);
+        const value = a.domains.get(index, nodeInfo);
         if (value === undefined || (a.allowed !== null && !a.allowed.has(value))) return AFFINITY;
       }
       return SUCCESS;

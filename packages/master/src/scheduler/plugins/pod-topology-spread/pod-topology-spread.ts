@@ -1,10 +1,11 @@
 import type { Pod } from '@orchard/api';
 import { compileLabelSelector } from '../../framework/label-selector';
 import type { CycleContext, FilterPlugin, ScorePlugin } from '../../framework/plugin';
+import type { ColumnTable } from '../../framework/node-column';
 import { SKIP } from '../../framework/plugin';
 import { PodCounter } from '../../framework/pod-counter';
 import { SUCCESS, unschedulable } from '../../framework/status';
-import { topologyValue } from '../../framework/topology';
+import { topologyColumn } from '../../framework/topology';
 import { requiredNodeMatcher } from '../node-affinity/node-selector';
 import { READY } from '../node-ready/node-ready';
 
@@ -20,6 +21,8 @@ const MISSING_LABEL = unschedulable(ErrReasonNodeLabelNotMatch);
 /** One constraint with the matching pods counted per domain for this cycle. */
 export interface CountedConstraint {
   readonly topologyKey: string;
+  /** The key's domain per node of this cycle. */
+  readonly domains: ColumnTable<string | undefined>;
   readonly maxSkew: number;
   /** 1 when the pod itself matches the selector (it will add to its domain), else 0. */
   readonly selfMatch: number;
@@ -43,11 +46,12 @@ export function countConstraints(pod: Pod, ctx: CycleContext, whenUnsatisfiable:
   const ready = READY.of(nodes);
   return constraints.map((c) => {
     const counter = new PodCounter(c.labelSelector, [ns], nodes);
+    const domains = topologyColumn(c.topologyKey).of(nodes);
     const counts = new Map<string, number>();
     for (let i = 0; i < nodes.length; i++) {
       const ni = nodes[i]!;
       if (!ready.get(i, ni) || ni.node.spec?.unschedulable || (eligible && !eligible(ni.node))) continue;
-      const value = topologyValue(ni.node, c.topologyKey);
+      const value = domains.get(i, ni);
       if (value === undefined) continue;
       counts.set(value, (counts.get(value) ?? 0) + counter.count(i, ni));
     }
@@ -55,6 +59,7 @@ export function countConstraints(pod: Pod, ctx: CycleContext, whenUnsatisfiable:
     for (const n of counts.values()) if (n < minCount) minCount = n;
     return {
       topologyKey: c.topologyKey,
+      domains,
       maxSkew: c.maxSkew > 0 ? c.maxSkew : 1,
       selfMatch: compileLabelSelector(c.labelSelector)(pod.metadata?.labels) ? 1 : 0,
       counts,
@@ -71,10 +76,10 @@ export function podTopologySpreadFilter(): FilterPlugin<readonly CountedConstrai
       const counted = countConstraints(pod, ctx, 'DoNotSchedule');
       return counted.length > 0 ? counted : SKIP;
     },
-    filter: (constraints, _pod, nodeInfo) => {
+    filter: (constraints, _pod, nodeInfo, index) => {
       for (let i = 0; i < constraints.length; i++) {
         const c = constraints[i]!;
-        const value = topologyValue(nodeInfo.node, c.topologyKey);
+        const value = c.domains.get(index, nodeInfo);
         if (value === undefined) return MISSING_LABEL;
         if ((c.counts.get(value) ?? 0) + c.selfMatch - c.minCount > c.maxSkew) return SKEW;
       }
@@ -95,11 +100,11 @@ export function podTopologySpreadScore(): ScorePlugin<readonly CountedConstraint
       const counted = countConstraints(pod, ctx, 'ScheduleAnyway');
       return counted.length > 0 ? counted : SKIP;
     },
-    score: (constraints, _pod, nodeInfo) => {
+    score: (constraints, _pod, nodeInfo, index) => {
       let sum = 0;
       for (let i = 0; i < constraints.length; i++) {
         const c = constraints[i]!;
-        const value = topologyValue(nodeInfo.node, c.topologyKey);
+        const value = c.domains.get(index, nodeInfo);
         if (value === undefined) return -1;
         sum += c.counts.get(value) ?? 0;
       }
