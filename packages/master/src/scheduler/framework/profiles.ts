@@ -21,8 +21,8 @@ export const DEFAULT_PROFILE = 'default-scheduler';
 export const BIN_PACKING_PROFILE = 'bin-packing';
 
 // Kubernetes' default weights where it has the plugin: taints 3, node affinity, pod
-// affinity and topology spread 2, resources 1. SelectorSpread and ThermalHeadroom are tie-level nudges (1 each):
-// they should order otherwise comparable nodes, not overrule what the user asked for.
+// affinity and topology spread 2, resources 1. SelectorSpread and ThermalHeadroom are
+// nudges (1 each): they order otherwise comparable nodes, never overrule what the user asked.
 const defaultProfile: Profile = {
   name: DEFAULT_PROFILE,
   filters: FILTERS,
