@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@orchard/api';
 import { createEtcdClient } from './client';
 import { EmbeddedEtcd } from './embedded-etcd';
+import { freePortPair } from '../testing/etcd-fixture';
 
 const log = createLogger('embedded-etcd-test', 'silent');
 
@@ -22,8 +23,9 @@ function alive(pid: number | undefined): boolean {
 describe('EmbeddedEtcd', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'orchard-embedded-etcd-'));
   const started: EmbeddedEtcd[] = [];
+  let port = 0;
   const make = () => {
-    const e = new EmbeddedEtcd({ dataDir: dir, name: 'm1', clientPort: 22160, peerPort: 22161, log });
+    const e = new EmbeddedEtcd({ dataDir: dir, name: 'm1', clientPort: port, peerPort: port + 1, log });
     started.push(e);
     return e;
   };
@@ -33,6 +35,7 @@ describe('EmbeddedEtcd', () => {
   });
 
   it('serves, keeps data across restarts, stops cleanly, and replaces a child left behind', async () => {
+    port = await freePortPair(22160);
     const first = make();
     await first.start();
     const client = createEtcdClient([first.clientUrl]);
@@ -57,11 +60,12 @@ describe('EmbeddedEtcd', () => {
   it('does not outlive a master killed with SIGKILL', async () => {
     const runDir = mkdtempSync(path.join(os.tmpdir(), 'orchard-embedded-etcd-kill-'));
     const script = path.join(runDir, 'master.ts');
+    const killPort = await freePortPair(22180);
     writeFileSync(
       script,
       `const { EmbeddedEtcd } = require(${JSON.stringify(path.join(__dirname, 'embedded-etcd.ts'))});
 const quiet = { debug() {}, info() {}, warn() {} };
-const e = new EmbeddedEtcd({ dataDir: ${JSON.stringify(path.join(runDir, 'etcd'))}, name: 'k', clientPort: 22180, peerPort: 22181, log: quiet });
+const e = new EmbeddedEtcd({ dataDir: ${JSON.stringify(path.join(runDir, 'etcd'))}, name: 'k', clientPort: ${killPort}, peerPort: ${killPort + 1}, log: quiet });
 e.start().then(() => console.log('PID ' + e.pid));
 setInterval(() => {}, 1000);
 `,
