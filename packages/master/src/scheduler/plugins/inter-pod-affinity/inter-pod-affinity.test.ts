@@ -26,7 +26,7 @@ function affinity(matchLabels: Record<string, string>, topologyKey = HOST): Affi
 
 describe('InterPodAffinity', () => {
   // Two nodes: "a" holds a web pod (zone z1), "b" is empty (zone z2). The pod is checked against "a".
-  const cases: { name: string; onA: PodOptions[]; pod: PodOptions; reasons: string[] }[] = [
+  const cases: { name: string; onA: (PodOptions & { deleting?: boolean })[]; pod: PodOptions; reasons: string[] }[] = [
     { name: 'no rules fit', onA: [{ labels: { app: 'web' } }], pod: {}, reasons: [] },
     {
       name: 'anti-affinity against a pod on the node rejects',
@@ -65,6 +65,18 @@ describe('InterPodAffinity', () => {
       reasons: [ErrReasonExistingAntiAffinityRulesNotMatch],
     },
     {
+      name: 'an existing pod being deleted keeps nobody away',
+      onA: [{ labels: { app: 'db' }, affinity: antiAffinity({ app: 'web' }), deleting: true }],
+      pod: { labels: { app: 'web' } },
+      reasons: [],
+    },
+    {
+      name: 'a pod being deleted does not count for anti-affinity',
+      onA: [{ labels: { app: 'web' }, deleting: true }],
+      pod: { labels: { app: 'web' }, affinity: antiAffinity({ app: 'web' }) },
+      reasons: [],
+    },
+    {
       name: 'an existing pod’s anti-affinity for other labels does not',
       onA: [{ labels: { app: 'db' }, affinity: antiAffinity({ app: 'cache' }) }],
       pod: { labels: { app: 'web' } },
@@ -96,7 +108,11 @@ describe('InterPodAffinity', () => {
     },
   ];
   it.each(cases)('$name', ({ onA, pod, reasons }) => {
-    const a = makeNode({ name: 'a', labels: { zone: 'z1' }, pods: onA.map((o, i) => makePod({ name: `a-${i}`, ...o })) });
+    const a = makeNode({ name: 'a', labels: { zone: 'z1' }, pods: onA.map(({ deleting, ...o }, i) => {
+      const p = makePod({ name: `a-${i}`, ...o });
+      if (deleting) p.metadata!.deletionTimestamp = '2026-01-01T00:00:00Z';
+      return p;
+    }) });
     const b = makeNode({ name: 'b', labels: { zone: 'z2' }, pods: [makePod({ name: 'b-0', labels: { app: 'other' } })] });
     const z1 = makeNode({ name: 'c', labels: { zone: 'z1' }, pods: [makePod({ name: 'c-0', labels: { app: 'web' } })] });
     const status = runFilter(interPodAffinity(), makePod(pod), a, { nodes: [a, b, z1] });

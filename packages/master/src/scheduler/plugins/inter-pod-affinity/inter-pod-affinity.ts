@@ -40,10 +40,14 @@ function selects(term: CompiledTerm, pod: Pod): boolean {
   return term.namespaces.includes(pod.metadata?.namespace ?? '') && term.matches(pod.metadata?.labels);
 }
 
-/** Per node: the existing pods' required anti-affinity terms (usually none). */
+/**
+ * Per node: the existing pods' required anti-affinity terms (usually none). A pod being
+ * deleted keeps nobody away, as it counts for no selector either (see PodCounter).
+ */
 const EXISTING_ANTI_TERMS = new NodeColumn((nodeInfo) => {
   const out: CompiledTerm[] = [];
   for (const pod of nodeInfo.pods) {
+    if (pod.metadata?.deletionTimestamp) continue;
     for (const t of pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
       out.push(compileTerm(t, pod.metadata?.namespace ?? ''));
     }
