@@ -208,6 +208,8 @@ describe('orchard-master over gRPC on a real etcd', () => {
     stream.on('data', (e: WatchEvent) => events.push(`${e.type} ${metaOf(e.object!).name}`));
     stream.on('error', () => undefined);
     await until(() => events.length >= 1);
+    // Another namespace is out of this watch's scope.
+    await apply(`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: other\n---\n` + podYaml('elsewhere', '  namespace: other\n  labels:\n    app: w\n'));
     // Dropping the label makes it leave the selection: DELETED for this watcher.
     await apply(podYaml('watched', '  labels:\n    app: other\n'));
     await until(() => events.length >= 2);

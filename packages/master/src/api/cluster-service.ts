@@ -211,7 +211,6 @@ export class ClusterService {
     const kind = resolveKind(req.kind);
     const selector = parseSelector(req.labelSelector);
     const ns = kind.namespaced && !req.allNamespaces ? namespaceOf(kind, req.namespace) : undefined;
-    const inScope = (o: ApiObject) => !ns || metaOf(o).namespace === ns;
     let from = req.resourceVersion;
     if (!from) {
       const { items, revision } = await this.deps.store.list(kind, ns);
@@ -227,7 +226,6 @@ export class ClusterService {
       const w: StoreWatch = this.deps.store.watch(kind, (BigInt(from) + 1n).toString(), {
         onEvents: (events) => {
           for (const ev of events) {
-            if (!inScope(ev.object)) continue;
             const type = eventType(ev, selector);
             if (type) sink.send(WatchEvent.fromPartial({ type, object: ev.object }));
           }
@@ -236,7 +234,7 @@ export class ClusterService {
           // The revision was compacted or etcd went away: the client lists again.
           reject(new UnavailableError(`watch ended: ${err.message}; list again and watch from the new resourceVersion`, { cause: err }));
         },
-      });
+      }, ns);
       // Registered after the watch exists: a client already gone cancels it at once.
       sink.onClose(() => {
         void w.cancel();

@@ -233,12 +233,12 @@ export class ObjectStore {
   }
 
   /**
-   * Watches a kind (or every kind) from a revision. Events arrive in revision order, one
+   * Watches a kind (or every kind; one namespace of it when given) from a revision. Events arrive in revision order, one
    * batch per etcd response. When the revision was compacted or the watch fails,
    * `onError` is called once and the watch is over: the caller relists.
    */
-  watch(kind: KindInfo | undefined, fromRevision: string, handlers: WatchHandlers): StoreWatch {
-    const prefix = kind ? this.prefixOf(kind) : this.prefix;
+  watch(kind: KindInfo | undefined, fromRevision: string, handlers: WatchHandlers, namespace?: string): StoreWatch {
+    const prefix = kind ? this.prefixOf(kind, namespace) : this.prefix;
     let cancelled = false;
     let watcher: import('etcd3').Watcher | undefined;
     const fail = (err: unknown) => {
