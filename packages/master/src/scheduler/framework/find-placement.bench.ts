@@ -3,7 +3,7 @@
  * in the scheduling loop's pattern (one snapshot per batch, the chosen node's NodeInfo
  * replaced after each placement). Prints figures; asserts nothing.
  *
- *   npx tsx packages/master/src/scheduler/framework/find-placement.bench.ts [--nodes N] [--batch N]
+ *   npx tsx packages/master/src/scheduler/framework/find-placement.bench.ts [--nodes N] [--batch N] [--percentage P]
  *
  * (tsx loads @orchard/api from its build: run `npm run build` first.)
  */
@@ -13,13 +13,17 @@ import { findPlacement } from './find-placement';
 import { GiB, makeNode, makePod } from './fixtures';
 import type { NodeInfo } from './types';
 
-function flag(name: string, fallback: number): number {
+function flag(name: string, fallback: number): number;
+function flag(name: string, fallback?: number): number | undefined;
+function flag(name: string, fallback?: number): number | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
 const NODES = flag('nodes', 1000);
 const BATCH = flag('batch', 256);
+/** percentageOfNodesToScore; the profile's own (Kubernetes' adaptive rule) when not given. */
+const PERCENTAGE = flag('percentage');
 const PODS_PER_NODE = 10;
 
 /** Half arm64 Pi 4s, half 32-bit Pi OS boards, each already running ten pods of twenty workloads. */
@@ -71,7 +75,7 @@ function run(label: string, count: number, podFor: (i: number) => Pod): void {
       const infos = [...current];
       const indexOf = new Map(infos.map((n, i) => [n.node.metadata?.name ?? '', i]));
       for (const pod of pods.slice(b, b + BATCH)) {
-        const p = findPlacement(pod, { nodes: infos, imagePlatforms });
+        const p = findPlacement(pod, { nodes: infos, imagePlatforms }, { percentageOfNodesToScore: PERCENTAGE });
         if (!p.ok) throw new Error(`${label}: ${p.message}`);
         const i = indexOf.get(p.nodeName)!;
         infos[i] = withPod(infos[i]!, pod);
@@ -100,9 +104,10 @@ const spread = TopologySpreadConstraint.fromPartial({
 const replica = (i: number, schedulerName?: string) =>
   makePod({ name: `web-${i}`, ownerUid: 'rs-web', labels: { app: 'web' }, images: ['web:1'], cpu: '100m', memory: '128Mi', schedulerName });
 
-console.log(`findPlacement, ${NODES} nodes, ${NODES * PODS_PER_NODE} pods placed already, batches of ${BATCH}`);
+const examined = PERCENTAGE === undefined ? 'adaptive' : `${PERCENTAGE}%`;
+console.log(`findPlacement, ${NODES} nodes, ${NODES * PODS_PER_NODE} pods placed already, batches of ${BATCH}, nodes examined: ${examined}`);
 run('Deployment replicas (default profile)', 6000, (i) => replica(i));
-run('Deployment replicas (bin-packing: every node)', 6000, (i) => replica(i, 'bin-packing'));
+run('Deployment replicas (bin-packing profile)', 6000, (i) => replica(i, 'bin-packing'));
 run('nodeSelector kubernetes.io/arch=arm64 + hostPort', 3000, (i) =>
   makePod({ name: `agent-${i}`, nodeSelector: { 'kubernetes.io/arch': 'arm64' }, hostPorts: [{ hostPort: 10_000 + i }], cpu: '10m' }),
 );

@@ -203,6 +203,17 @@ describe('findPlacement: large clusters', () => {
     expect(findPlacement(makePod(), { nodes: ns })).toMatchObject({ ok: true, nodeName: 'the-one' });
   });
 
+  it('examines fewer nodes when told to, and still places', () => {
+    let examined = 0;
+    const counting = { name: 'Counting', filter: () => (examined++, SUCCESS) };
+    const profile: Profile = { name: 't', filters: [counting], scores: [], percentageOfNodesToScore: 0 };
+    expect(findPlacement(makePod(), { nodes: nodes(1000) }, { profile, percentageOfNodesToScore: 10 })).toMatchObject({ ok: true });
+    expect(examined).toBe(100);
+    examined = 0;
+    findPlacement(makePod(), { nodes: nodes(1000) }, { profile });
+    expect(examined).toBe(420);
+  });
+
   it('counts every node in the message when none fits', () => {
     const p = findPlacement(makePod(), { nodes: nodes(1000, { unschedulable: true }) });
     expect(p).toMatchObject({ ok: false, message: '0/1000 nodes are available: 1000 node(s) were unschedulable.' });
