@@ -64,22 +64,30 @@ describe('EmbeddedEtcd', () => {
     writeFileSync(
       script,
       `const { EmbeddedEtcd } = require(${JSON.stringify(path.join(__dirname, 'embedded-etcd.ts'))});
-const quiet = { debug() {}, info() {}, warn() {} };
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const e = new EmbeddedEtcd({ dataDir: ${JSON.stringify(path.join(runDir, 'etcd'))}, name: 'k', clientPort: ${killPort}, peerPort: ${killPort + 1}, log: quiet });
-e.start().then(() => console.log('PID ' + e.pid));
+e.start().then(() => console.log('PID ' + e.pid), (err) => { console.log('FAILED ' + err.message); process.exit(1); });
 setInterval(() => {}, 1000);
 `,
     );
     const master = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
+      let out = '';
       const etcdPid = await new Promise<number>((resolve, reject) => {
-        let out = '';
+        // Bounded, so that the finally below always runs and kills the child.
+        const timer = setTimeout(() => reject(new Error(`no etcd within 40 s: ${out}`)), 40_000);
         master.stdout!.on('data', (d: Buffer) => {
           out += d.toString();
           const m = /PID (\d+)/.exec(out);
-          if (m) resolve(Number(m[1]));
+          if (m) {
+            clearTimeout(timer);
+            resolve(Number(m[1]));
+          }
         });
-        master.once('exit', (code) => reject(new Error(`master exited early (${code})`)));
+        master.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`master exited early (${code}): ${out}`));
+        });
       });
       expect(alive(etcdPid)).toBe(true);
       master.kill('SIGKILL');
@@ -87,8 +95,8 @@ setInterval(() => {}, 1000);
       while (alive(etcdPid) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
       expect(alive(etcdPid)).toBe(false);
     } finally {
-      if (master.exitCode === null) master.kill('SIGKILL');
+      if (master.exitCode === null && master.signalCode === null) master.kill('SIGKILL');
       rmSync(runDir, { recursive: true, force: true });
     }
-  }, 30_000);
+  }, 60_000);
 });
