@@ -65,4 +65,13 @@ describe('NodeColumn', () => {
     expect(table.get(2, nodes[2]!)).toBe(0);
     expect(table.get(0, nodes[0]!)).toBe(0);
   });
+
+  it('finds the notable nodes, following replaced entries', () => {
+    const column = new NodeColumn((ni: NodeInfo) => ni.pods.length, (n) => n > 0);
+    const nodes = [makeNode({ name: 'a' }), makeNode({ name: 'b', pods: [makePod({ name: 'p' })] }), makeNode({ name: 'c' })];
+    expect([...column.of(nodes).notableIn(nodes)]).toEqual([1]);
+    nodes[1] = makeNode({ name: 'b' });
+    nodes[2] = makeNode({ name: 'c', pods: [makePod({ name: 'q' })] });
+    expect([...column.of(nodes).notableIn(nodes)]).toEqual([2]);
+  });
 });

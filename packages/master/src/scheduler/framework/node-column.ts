@@ -21,13 +21,20 @@ export class NodeColumn<T> {
   private readonly tables = new WeakMap<readonly NodeInfo[], ColumnTable<T>>();
   private readonly byNode = new WeakMap<Node, { readonly pods: readonly Pod[]; readonly value: T }>();
 
-  constructor(private readonly compute: (nodeInfo: NodeInfo) => T) {}
+  /**
+   * @param notable optional: which values are worth finding without visiting every node
+   *   (see ColumnTable.notableIn), e.g. "this node runs a pod with anti-affinity".
+   */
+  constructor(
+    private readonly compute: (nodeInfo: NodeInfo) => T,
+    private readonly notable?: (value: T) => boolean,
+  ) {}
 
   /** The column for this array of nodes; call once per cycle, then `get` per node. */
   of(nodes: readonly NodeInfo[]): ColumnTable<T> {
     let table = this.tables.get(nodes);
     if (!table) {
-      table = new ColumnTable((nodeInfo) => this.derive(nodeInfo));
+      table = new ColumnTable((nodeInfo) => this.derive(nodeInfo), this.notable);
       this.tables.set(nodes, table);
     }
     return table;
@@ -53,8 +60,23 @@ function samePods(a: readonly Pod[], b: readonly Pod[]): boolean {
 export class ColumnTable<T> {
   private readonly infos: (NodeInfo | undefined)[] = [];
   private readonly values: T[] = [];
+  private readonly notables = new Set<number>();
 
-  constructor(private readonly compute: (nodeInfo: NodeInfo) => T) {}
+  constructor(
+    private readonly compute: (nodeInfo: NodeInfo) => T,
+    private readonly notable?: (value: T) => boolean,
+  ) {}
+
+  /**
+   * Brings every slot up to date with `nodes` (one identity comparison per node) and returns
+   * the indexes whose value is notable, so a caller interested in a few nodes only does not
+   * visit the rest. Indexes may exceed the array when it shrank; callers skip those.
+   */
+  notableIn(nodes: readonly NodeInfo[]): ReadonlySet<number> {
+    const infos = this.infos;
+    for (let i = 0; i < nodes.length; i++) if (infos[i] !== nodes[i]) this.get(i, nodes[i]!);
+    return this.notables;
+  }
 
   /** The value for the node at `index` of the array, computed at most once per NodeInfo. */
   get(index: number, nodeInfo: NodeInfo): T {
@@ -67,6 +89,10 @@ export class ColumnTable<T> {
     }
     this.infos[index] = nodeInfo;
     this.values[index] = value;
+    if (this.notable) {
+      if (this.notable(value)) this.notables.add(index);
+      else this.notables.delete(index);
+    }
     return value;
   }
 }

@@ -53,7 +53,7 @@ const EXISTING_ANTI_TERMS = new NodeColumn((nodeInfo) => {
     }
   }
   return out;
-});
+}, (terms) => terms.length > 0);
 
 /** A topology key's domain per node, for this cycle's nodes. */
 type Domains = ColumnTable<string | undefined>;
@@ -87,7 +87,9 @@ function preFilter(pod: Pod, ctx: CycleContext): InterPodAffinityState | typeof 
   const ns = pod.metadata?.namespace ?? '';
   const existing = new Map<string, Set<string>>();
   const existingTerms = EXISTING_ANTI_TERMS.of(nodes);
-  for (let i = 0; i < nodes.length; i++) {
+  // Only the few nodes running pods with anti-affinity are visited.
+  for (const i of existingTerms.notableIn(nodes)) {
+    if (i >= nodes.length) continue;
     const ni = nodes[i]!;
     const terms = existingTerms.get(i, ni);
     for (let t = 0; t < terms.length; t++) {
