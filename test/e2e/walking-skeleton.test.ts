@@ -243,6 +243,38 @@ spec:
   });
 });
 
+describe('ports', () => {
+  it('a hostPort is published on the node\'s LAN address', async () => {
+    const manifest = `apiVersion: v1
+kind: Pod
+metadata:
+  name: published
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: httpd
+      image: ${TEST_IMAGES.busybox}
+      command: ["sh", "-c", "echo published > /www/index.html && exec httpd -f -p 80 -h /www"]
+      ports:
+        - containerPort: 80
+          hostPort: 18080
+          protocol: TCP
+`;
+    const r = await c().cli(['apply', '-f', '-'], { input: manifest });
+    expect(r.code, describeResult(['apply', '-f', '-'], r)).toBe(0);
+    const pod = await c().waitPodPhase('published', 'Running', 20_000);
+    const node = nodeByName(String(pod.spec?.nodeName));
+    const body = await waitFor(`http://${node.address}:18080/`, async () => {
+      const res = await fetch(`http://${node.address}:18080/`, { signal: AbortSignal.timeout(2000) });
+      return res.ok ? res.text() : undefined;
+    }, { timeoutMs: 10_000 });
+    expect(body.trim()).toBe('published');
+    const d = await c().cli(['delete', 'pod', 'published']);
+    expect(d.code, describeResult(['delete', 'pod', 'published'], d)).toBe(0);
+    await waitFor('the containers of published to go', async () => (await c().podContainers(node, 'published')).length === 0, { timeoutMs: 30_000 });
+  });
+});
+
 describe('scheduling', () => {
   it('leaves a pod that fits no node Pending, with no container anywhere', async () => {
     const huge = `apiVersion: v1
