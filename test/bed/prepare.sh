@@ -32,7 +32,7 @@ if ((${#missing[@]})); then
   log "installing missing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  apt-get install -y -q "${missing[@]}"
 else
   log "Debian packages present"
 fi
