@@ -19,6 +19,9 @@ case "${1:-}" in
 esac
 
 bash test/bed/prepare.sh
+# The test bed, scenarios and benchmarks are TypeScript that vitest and tsx run unchecked.
+echo "==> typecheck test/ and bench/"
+npx tsc -p test/tsconfig.json
 # One project after the other: some unit tests measure CPU usage against docker stats and
 # must not share the two cores with the end-to-end clusters. Both always run; the exit code
 # says whether everything passed.
