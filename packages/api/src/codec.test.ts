@@ -232,3 +232,20 @@ describe('encodeObject', () => {
     expect(parseManifests(toYaml(list), 'list.yaml')).toEqual([wrapNode(node)]);
   });
 });
+
+describe('bytes fields (Secret data)', () => {
+  const secret = (data: string) => `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata:\n  password: ${data}\n`;
+  it('reads base64 and prints it back as base64', () => {
+    const [obj] = parseManifests(secret('aHVudGVyMg=='), 's.yaml');
+    const r = obj!.resource;
+    expect(r?.$case === 'secret' && Buffer.from(r.secret.data['password']!).toString()).toBe('hunter2');
+    expect(encodeObject(obj!)).toMatchObject({ data: { password: 'aHVudGVyMg==' } });
+  });
+  it.each([
+    ['a number', '12'],
+    ['not base64', '"not base64!"'],
+    ['a truncated base64 string', 'aHVudGVyMg='],
+  ])('refuses %s with the field path', (_name, value) => {
+    expect(() => parseManifests(secret(value), 's.yaml')).toThrow(/data\[password\]: Invalid type: expected a base64 string/);
+  });
+});

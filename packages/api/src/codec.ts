@@ -171,7 +171,7 @@ function decodeField(v: unknown, field: protobuf.Field, path: string, errs: Fiel
       errs.push(typeError(path, 'a number', v));
       return undefined;
     case 'bytes':
-      if (typeof v === 'string') return v;
+      if (typeof v === 'string' && BASE64.test(v) && v.length % 4 === 0) return v;
       errs.push(typeError(path, 'a base64 string', v));
       return undefined;
   }
@@ -313,6 +313,8 @@ function isEmptyScalar(v: unknown): boolean {
   return v === '' || v === 0 || v === false;
 }
 
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
 function encodeMessage(v: Record<string, unknown>, type: protobuf.Type): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const field of type.fieldsArray) {
@@ -320,7 +322,9 @@ function encodeMessage(v: Record<string, unknown>, type: protobuf.Type): Record<
     if (value === undefined || value === null) continue;
     const qualified = `${type.name}.${field.name}`;
     const rt = field.resolvedType instanceof protobuf.Type ? field.resolvedType : undefined;
-    const one = (x: unknown): unknown => (rt ? encodeMessage(x as Record<string, unknown>, rt) : x);
+    // bytes print as base64, the proto3 JSON (and Kubernetes) form of Secret data.
+    const one = (x: unknown): unknown =>
+      rt ? encodeMessage(x as Record<string, unknown>, rt) : x instanceof Uint8Array ? Buffer.from(x).toString('base64') : x;
     if (field.map) {
       const entries = Object.entries(value as Record<string, unknown>);
       if (entries.length === 0) continue;
@@ -336,7 +340,7 @@ function encodeMessage(v: Record<string, unknown>, type: protobuf.Type): Record<
     } else {
       const optional = field.options?.proto3_optional === true;
       if (!optional && isEmptyScalar(value) && !ALWAYS_PRINT.has(qualified)) continue;
-      out[jsonName(field)] = INT_OR_STRING.has(qualified) && /^\d+$/.test(String(value)) ? Number(value) : value;
+      out[jsonName(field)] = INT_OR_STRING.has(qualified) && /^\d+$/.test(String(value)) ? Number(value) : one(value);
     }
   }
   return out;

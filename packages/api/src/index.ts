@@ -4,6 +4,8 @@ export * from './gen/orchard/v1/node';
 export * from './gen/orchard/v1/object';
 export * from './gen/orchard/v1/cluster';
 export * from './gen/orchard/v1/agent';
+export * from './gen/orchard/v1/config';
+export * from './gen/orchard/v1/bootstrap';
 export * from './kinds';
 export * from './errors';
 export * from './clock';

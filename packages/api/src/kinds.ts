@@ -1,6 +1,7 @@
 import { ApiObject } from './gen/orchard/v1/object';
 import { Pod } from './gen/orchard/v1/pod';
 import { Namespace, Node } from './gen/orchard/v1/node';
+import { ConfigMap, Secret } from './gen/orchard/v1/config';
 import { ObjectMeta } from './gen/orchard/v1/meta';
 import { UnknownKindError } from './errors';
 
@@ -8,7 +9,7 @@ import { UnknownKindError } from './errors';
 export type ObjectCase = NonNullable<ApiObject['resource']>['$case'];
 
 /** The object inside an ApiObject envelope; every kind has apiVersion, kind and metadata. */
-export type KindObject = Pod | Node | Namespace;
+export type KindObject = Pod | Node | Namespace | ConfigMap | Secret;
 
 /** What the API knows about a kind: its names (as kubectl accepts them) and scope. */
 export interface KindInfo {
@@ -34,6 +35,16 @@ export const KINDS: readonly KindInfo[] = [
     shortNames: ['ns'],
     namespaced: false,
   },
+  {
+    kind: 'ConfigMap',
+    case: 'configMap',
+    apiVersion: 'v1',
+    plural: 'configmaps',
+    singular: 'configmap',
+    shortNames: ['cm'],
+    namespaced: true,
+  },
+  { kind: 'Secret', case: 'secret', apiVersion: 'v1', plural: 'secrets', singular: 'secret', shortNames: [], namespaced: true },
 ];
 
 const byName = new Map<string, KindInfo>();
@@ -80,6 +91,10 @@ export function unwrap(obj: ApiObject): KindObject {
       return r.node;
     case 'namespace':
       return r.namespace;
+    case 'configMap':
+      return r.configMap;
+    case 'secret':
+      return r.secret;
   }
 }
 
@@ -92,6 +107,10 @@ export function wrap(kind: KindInfo, o: KindObject): ApiObject {
       return { resource: { $case: 'node', node: o as Node } };
     case 'namespace':
       return { resource: { $case: 'namespace', namespace: o as Namespace } };
+    case 'configMap':
+      return { resource: { $case: 'configMap', configMap: o as ConfigMap } };
+    case 'secret':
+      return { resource: { $case: 'secret', secret: o as Secret } };
   }
 }
 

@@ -2,7 +2,7 @@ import type { ApiObject } from './gen/orchard/v1/object';
 import type { Node } from './gen/orchard/v1/node';
 import { InvalidError, type FieldError } from './errors';
 import { FieldErrors } from './field-errors';
-import { kindOf } from './kinds';
+import { kindOf, metaOf } from './kinds';
 import { validateMeta } from './meta-validation';
 import { checkDns1123Label, checkDns1123Subdomain, checkLabelValue, checkQualifiedName } from './names';
 import { TAINT_EFFECTS, validatePodSpec } from './pod-validation';
@@ -42,8 +42,7 @@ export function validateObject(obj: ApiObject): void {
   const errors = objectErrors(obj);
   if (errors.length === 0) return;
   const kind = obj.resource ? kindOf(obj).kind : 'Object';
-  const r = obj.resource;
-  const meta = r ? (r.$case === 'pod' ? r.pod.metadata : r.$case === 'node' ? r.node.metadata : r.namespace.metadata) : undefined;
+  const meta = obj.resource ? metaOf(obj) : undefined;
   throw new InvalidError(kind, meta?.name || meta?.generateName || '', errors);
 }
 

@@ -69,7 +69,7 @@ describe('orchard get', () => {
     { name: 'all namespaces', args: 'get pods -A -o name', out: 'pod/web\npod/db\npod/other\n' },
     { name: 'empty namespace', args: 'get pods -n empty', out: '', err: 'No resources found in empty namespace.\n' },
     { name: 'unknown kind', args: 'get foo', err: 'error: the server doesn\'t have a resource type "foo"\n', code: 1 },
-    { name: 'missing kind', args: 'get', err: 'error: you must specify the type of resource to get: one of pods (po), nodes (no), namespaces (ns)\n', code: 1 },
+    { name: 'missing kind', args: 'get', err: 'error: you must specify the type of resource to get: one of pods (po), nodes (no), namespaces (ns), configmaps (cm), secrets\n', code: 1 },
     { name: 'missing object', args: 'get pod nope', err: 'error: pods "nope" not found\n', code: 1 },
     {
       name: 'found and missing objects',

@@ -71,5 +71,25 @@ async function describeOne(c: ClusterApi, o: ApiObject, now: number): Promise<st
       w.field(0, 'CreationTimestamp', describeTime(m?.creationTimestamp));
       return w.toString();
     }
+    case 'configMap':
+    case 'secret': {
+      // Like kubectl: keys and sizes only; a Secret's values are never printed.
+      const w = new DescribeWriter();
+      const m = metaOf(o);
+      w.field(0, 'Name', m.name);
+      w.field(0, 'Namespace', m.namespace);
+      w.multiline(0, 'Labels', keyValues(m.labels));
+      w.multiline(0, 'Annotations', keyValues(m.annotations, ': '));
+      if (r.$case === 'secret') w.field(0, 'Type', r.secret.type || 'Opaque');
+      const sizes: Array<[string, number]> =
+        r.$case === 'secret'
+          ? Object.entries(r.secret.data).map(([k, v]) => [k, v.length])
+          : [
+              ...Object.entries(r.configMap.data).map(([k, v]): [string, number] => [k, Buffer.byteLength(v)]),
+              ...Object.entries(r.configMap.binaryData).map(([k, v]): [string, number] => [k, v.length]),
+            ];
+      w.multiline(0, 'Data', sizes.sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k}: ${n} bytes`));
+      return w.toString();
+    }
   }
 }

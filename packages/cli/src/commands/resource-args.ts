@@ -12,7 +12,7 @@ export interface ResourceArgs {
  */
 export function parseResourceArgs(args: readonly string[], verb: string): ResourceArgs {
   if (args.length === 0) {
-    const known = KINDS.map((k) => `${k.plural} (${k.shortNames.join(', ')})`).join(', ');
+    const known = KINDS.map((k) => (k.shortNames.length ? `${k.plural} (${k.shortNames.join(', ')})` : k.plural)).join(', ');
     throw new BadRequestError(`you must specify the type of resource to ${verb}: one of ${known}`);
   }
   if (args[0]!.includes('/')) {

@@ -24,6 +24,10 @@ export function tableHeader(kind: KindInfo, opts: TableOptions): string[] {
       return ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION', ...(opts.wide ? ['INTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'ARCH'] : [])];
     case 'namespace':
       return ['NAME', 'STATUS', 'AGE'];
+    case 'configMap':
+      return [...ns, 'NAME', 'DATA', 'AGE'];
+    case 'secret':
+      return [...ns, 'NAME', 'TYPE', 'DATA', 'AGE'];
   }
 }
 
@@ -53,6 +57,12 @@ export function tableRow(obj: ApiObject, opts: TableOptions): string[] {
     }
     case 'namespace':
       return [meta.name, r.namespace.status?.phase || 'Active', created];
+    case 'configMap': {
+      const data = Object.keys(r.configMap.data).length + Object.keys(r.configMap.binaryData).length;
+      return [...ns, meta.name, String(data), created];
+    }
+    case 'secret':
+      return [...ns, meta.name, r.secret.type || 'Opaque', String(Object.keys(r.secret.data).length), created];
   }
 }
 

@@ -1,4 +1,4 @@
-import type { ServerWritableStream, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import { status as GrpcStatus, type ServerWritableStream, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import {
   ApiObject,
   ApplyRequest,
@@ -269,6 +269,13 @@ export function clusterServiceHandlers(svc: ClusterService, log: Logger): Cluste
     list: unary('List', (r: ListRequest) => svc.list(r)),
     delete: unary('Delete', (r: DeleteRequest) => svc.delete(r)),
     listMasters: unary('ListMasters', () => svc.listMasters()),
+    // Served by this version's successors; answering UNIMPLEMENTED tells a newer CLI so.
+    logs: (call) => call.destroy(unimplemented('Logs')),
+    exec: (call) => call.destroy(unimplemented('Exec')),
+    top: (_call, callback) => callback(unimplemented('Top'), null),
+    createToken: (_call, callback) => callback(unimplemented('CreateToken'), null),
+    listTokens: (_call, callback) => callback(unimplemented('ListTokens'), null),
+    deleteToken: (_call, callback) => callback(unimplemented('DeleteToken'), null),
     watch: (call: ServerWritableStream<WatchRequest, WatchEvent>) => {
       let closed = false;
       const closers: Array<() => void> = [];
@@ -364,4 +371,9 @@ function fieldReader(field: string): (o: ApiObject) => string {
     default:
       throw new BadRequestError(`field selector "${field}" is not supported (metadata.name, metadata.namespace, spec.nodeName, status.phase)`);
   }
+}
+
+function unimplemented(method: string): Error & { code: GrpcStatus; details: string } {
+  const details = `${method} is not served by this master`;
+  return Object.assign(new Error(details), { code: GrpcStatus.UNIMPLEMENTED, details });
 }

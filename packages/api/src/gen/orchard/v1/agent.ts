@@ -18,6 +18,7 @@ import {
 } from "@grpc/grpc-js";
 import Long from "long";
 import _m0 from "protobufjs/minimal";
+import { ExecExit, ExecStart, LogsRequest, TerminalSize } from "./cluster";
 import { NodeStatus, ResourceUsage } from "./node";
 import { Pod, PodStatus } from "./pod";
 
@@ -33,14 +34,19 @@ export interface AgentMessage {
     | { $case: "podStatus"; podStatus: PodStatusUpdate }
     | { $case: "usage"; usage: UsageReport }
     | { $case: "heartbeat"; heartbeat: Heartbeat }
+    | { $case: "streamOutput"; streamOutput: StreamOutput }
     | undefined;
 }
 
 export interface MasterMessage {
-  message?: { $case: "welcome"; welcome: Welcome } | { $case: "desiredPods"; desiredPods: DesiredPods } | {
-    $case: "heartbeat";
-    heartbeat: Heartbeat;
-  } | undefined;
+  message?:
+    | { $case: "welcome"; welcome: Welcome }
+    | { $case: "desiredPods"; desiredPods: DesiredPods }
+    | { $case: "heartbeat"; heartbeat: Heartbeat }
+    | { $case: "streamOpen"; streamOpen: StreamOpen }
+    | { $case: "streamInput"; streamInput: StreamInput }
+    | { $case: "streamClose"; streamClose: StreamClose }
+    | undefined;
 }
 
 export interface Hello {
@@ -112,6 +118,37 @@ export interface Heartbeat {
   sequence: number;
 }
 
+/**
+ * Logs and exec sessions are multiplexed over the node stream: the master opens a
+ * session with an id, relays input, and the agent answers with output for that id.
+ */
+export interface StreamOpen {
+  streamId: string;
+  request?: { $case: "logs"; logs: LogsRequest } | { $case: "exec"; exec: ExecStart } | undefined;
+}
+
+export interface StreamInput {
+  streamId: string;
+  input?: { $case: "stdin"; stdin: Buffer } | { $case: "resize"; resize: TerminalSize } | {
+    $case: "stdinClose";
+    stdinClose: boolean;
+  } | undefined;
+}
+
+/** The master (or its client) went away: the agent stops the session. */
+export interface StreamClose {
+  streamId: string;
+}
+
+export interface StreamOutput {
+  streamId: string;
+  output?:
+    | { $case: "stdout"; stdout: Buffer }
+    | { $case: "stderr"; stderr: Buffer }
+    | { $case: "exit"; exit: ExecExit }
+    | undefined;
+}
+
 function createBaseAgentMessage(): AgentMessage {
   return { message: undefined };
 }
@@ -133,6 +170,9 @@ export const AgentMessage = {
         break;
       case "heartbeat":
         Heartbeat.encode(message.message.heartbeat, writer.uint32(42).fork()).ldelim();
+        break;
+      case "streamOutput":
+        StreamOutput.encode(message.message.streamOutput, writer.uint32(50).fork()).ldelim();
         break;
     }
     return writer;
@@ -180,6 +220,13 @@ export const AgentMessage = {
 
           message.message = { $case: "heartbeat", heartbeat: Heartbeat.decode(reader, reader.uint32()) };
           continue;
+        case 6:
+          if (tag !== 50) {
+            break;
+          }
+
+          message.message = { $case: "streamOutput", streamOutput: StreamOutput.decode(reader, reader.uint32()) };
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -201,6 +248,8 @@ export const AgentMessage = {
         ? { $case: "usage", usage: UsageReport.fromJSON(object.usage) }
         : isSet(object.heartbeat)
         ? { $case: "heartbeat", heartbeat: Heartbeat.fromJSON(object.heartbeat) }
+        : isSet(object.streamOutput)
+        ? { $case: "streamOutput", streamOutput: StreamOutput.fromJSON(object.streamOutput) }
         : undefined,
     };
   },
@@ -221,6 +270,9 @@ export const AgentMessage = {
     }
     if (message.message?.$case === "heartbeat") {
       obj.heartbeat = Heartbeat.toJSON(message.message.heartbeat);
+    }
+    if (message.message?.$case === "streamOutput") {
+      obj.streamOutput = StreamOutput.toJSON(message.message.streamOutput);
     }
     return obj;
   },
@@ -257,6 +309,13 @@ export const AgentMessage = {
     ) {
       message.message = { $case: "heartbeat", heartbeat: Heartbeat.fromPartial(object.message.heartbeat) };
     }
+    if (
+      object.message?.$case === "streamOutput" &&
+      object.message?.streamOutput !== undefined &&
+      object.message?.streamOutput !== null
+    ) {
+      message.message = { $case: "streamOutput", streamOutput: StreamOutput.fromPartial(object.message.streamOutput) };
+    }
     return message;
   },
 };
@@ -276,6 +335,15 @@ export const MasterMessage = {
         break;
       case "heartbeat":
         Heartbeat.encode(message.message.heartbeat, writer.uint32(26).fork()).ldelim();
+        break;
+      case "streamOpen":
+        StreamOpen.encode(message.message.streamOpen, writer.uint32(34).fork()).ldelim();
+        break;
+      case "streamInput":
+        StreamInput.encode(message.message.streamInput, writer.uint32(42).fork()).ldelim();
+        break;
+      case "streamClose":
+        StreamClose.encode(message.message.streamClose, writer.uint32(50).fork()).ldelim();
         break;
     }
     return writer;
@@ -309,6 +377,27 @@ export const MasterMessage = {
 
           message.message = { $case: "heartbeat", heartbeat: Heartbeat.decode(reader, reader.uint32()) };
           continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.message = { $case: "streamOpen", streamOpen: StreamOpen.decode(reader, reader.uint32()) };
+          continue;
+        case 5:
+          if (tag !== 42) {
+            break;
+          }
+
+          message.message = { $case: "streamInput", streamInput: StreamInput.decode(reader, reader.uint32()) };
+          continue;
+        case 6:
+          if (tag !== 50) {
+            break;
+          }
+
+          message.message = { $case: "streamClose", streamClose: StreamClose.decode(reader, reader.uint32()) };
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -326,6 +415,12 @@ export const MasterMessage = {
         ? { $case: "desiredPods", desiredPods: DesiredPods.fromJSON(object.desiredPods) }
         : isSet(object.heartbeat)
         ? { $case: "heartbeat", heartbeat: Heartbeat.fromJSON(object.heartbeat) }
+        : isSet(object.streamOpen)
+        ? { $case: "streamOpen", streamOpen: StreamOpen.fromJSON(object.streamOpen) }
+        : isSet(object.streamInput)
+        ? { $case: "streamInput", streamInput: StreamInput.fromJSON(object.streamInput) }
+        : isSet(object.streamClose)
+        ? { $case: "streamClose", streamClose: StreamClose.fromJSON(object.streamClose) }
         : undefined,
     };
   },
@@ -340,6 +435,15 @@ export const MasterMessage = {
     }
     if (message.message?.$case === "heartbeat") {
       obj.heartbeat = Heartbeat.toJSON(message.message.heartbeat);
+    }
+    if (message.message?.$case === "streamOpen") {
+      obj.streamOpen = StreamOpen.toJSON(message.message.streamOpen);
+    }
+    if (message.message?.$case === "streamInput") {
+      obj.streamInput = StreamInput.toJSON(message.message.streamInput);
+    }
+    if (message.message?.$case === "streamClose") {
+      obj.streamClose = StreamClose.toJSON(message.message.streamClose);
     }
     return obj;
   },
@@ -367,6 +471,27 @@ export const MasterMessage = {
       object.message?.heartbeat !== null
     ) {
       message.message = { $case: "heartbeat", heartbeat: Heartbeat.fromPartial(object.message.heartbeat) };
+    }
+    if (
+      object.message?.$case === "streamOpen" &&
+      object.message?.streamOpen !== undefined &&
+      object.message?.streamOpen !== null
+    ) {
+      message.message = { $case: "streamOpen", streamOpen: StreamOpen.fromPartial(object.message.streamOpen) };
+    }
+    if (
+      object.message?.$case === "streamInput" &&
+      object.message?.streamInput !== undefined &&
+      object.message?.streamInput !== null
+    ) {
+      message.message = { $case: "streamInput", streamInput: StreamInput.fromPartial(object.message.streamInput) };
+    }
+    if (
+      object.message?.$case === "streamClose" &&
+      object.message?.streamClose !== undefined &&
+      object.message?.streamClose !== null
+    ) {
+      message.message = { $case: "streamClose", streamClose: StreamClose.fromPartial(object.message.streamClose) };
     }
     return message;
   },
@@ -1231,6 +1356,397 @@ export const Heartbeat = {
   },
 };
 
+function createBaseStreamOpen(): StreamOpen {
+  return { streamId: "", request: undefined };
+}
+
+export const StreamOpen = {
+  encode(message: StreamOpen, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    switch (message.request?.$case) {
+      case "logs":
+        LogsRequest.encode(message.request.logs, writer.uint32(18).fork()).ldelim();
+        break;
+      case "exec":
+        ExecStart.encode(message.request.exec, writer.uint32(26).fork()).ldelim();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): StreamOpen {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseStreamOpen();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.streamId = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.request = { $case: "logs", logs: LogsRequest.decode(reader, reader.uint32()) };
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.request = { $case: "exec", exec: ExecStart.decode(reader, reader.uint32()) };
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): StreamOpen {
+    return {
+      streamId: isSet(object.streamId) ? globalThis.String(object.streamId) : "",
+      request: isSet(object.logs)
+        ? { $case: "logs", logs: LogsRequest.fromJSON(object.logs) }
+        : isSet(object.exec)
+        ? { $case: "exec", exec: ExecStart.fromJSON(object.exec) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: StreamOpen): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    if (message.request?.$case === "logs") {
+      obj.logs = LogsRequest.toJSON(message.request.logs);
+    }
+    if (message.request?.$case === "exec") {
+      obj.exec = ExecStart.toJSON(message.request.exec);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StreamOpen>, I>>(base?: I): StreamOpen {
+    return StreamOpen.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StreamOpen>, I>>(object: I): StreamOpen {
+    const message = createBaseStreamOpen();
+    message.streamId = object.streamId ?? "";
+    if (object.request?.$case === "logs" && object.request?.logs !== undefined && object.request?.logs !== null) {
+      message.request = { $case: "logs", logs: LogsRequest.fromPartial(object.request.logs) };
+    }
+    if (object.request?.$case === "exec" && object.request?.exec !== undefined && object.request?.exec !== null) {
+      message.request = { $case: "exec", exec: ExecStart.fromPartial(object.request.exec) };
+    }
+    return message;
+  },
+};
+
+function createBaseStreamInput(): StreamInput {
+  return { streamId: "", input: undefined };
+}
+
+export const StreamInput = {
+  encode(message: StreamInput, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    switch (message.input?.$case) {
+      case "stdin":
+        writer.uint32(18).bytes(message.input.stdin);
+        break;
+      case "resize":
+        TerminalSize.encode(message.input.resize, writer.uint32(26).fork()).ldelim();
+        break;
+      case "stdinClose":
+        writer.uint32(32).bool(message.input.stdinClose);
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): StreamInput {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseStreamInput();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.streamId = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.input = { $case: "stdin", stdin: reader.bytes() as Buffer };
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.input = { $case: "resize", resize: TerminalSize.decode(reader, reader.uint32()) };
+          continue;
+        case 4:
+          if (tag !== 32) {
+            break;
+          }
+
+          message.input = { $case: "stdinClose", stdinClose: reader.bool() };
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): StreamInput {
+    return {
+      streamId: isSet(object.streamId) ? globalThis.String(object.streamId) : "",
+      input: isSet(object.stdin)
+        ? { $case: "stdin", stdin: Buffer.from(bytesFromBase64(object.stdin)) }
+        : isSet(object.resize)
+        ? { $case: "resize", resize: TerminalSize.fromJSON(object.resize) }
+        : isSet(object.stdinClose)
+        ? { $case: "stdinClose", stdinClose: globalThis.Boolean(object.stdinClose) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: StreamInput): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    if (message.input?.$case === "stdin") {
+      obj.stdin = base64FromBytes(message.input.stdin);
+    }
+    if (message.input?.$case === "resize") {
+      obj.resize = TerminalSize.toJSON(message.input.resize);
+    }
+    if (message.input?.$case === "stdinClose") {
+      obj.stdinClose = message.input.stdinClose;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StreamInput>, I>>(base?: I): StreamInput {
+    return StreamInput.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StreamInput>, I>>(object: I): StreamInput {
+    const message = createBaseStreamInput();
+    message.streamId = object.streamId ?? "";
+    if (object.input?.$case === "stdin" && object.input?.stdin !== undefined && object.input?.stdin !== null) {
+      message.input = { $case: "stdin", stdin: object.input.stdin };
+    }
+    if (object.input?.$case === "resize" && object.input?.resize !== undefined && object.input?.resize !== null) {
+      message.input = { $case: "resize", resize: TerminalSize.fromPartial(object.input.resize) };
+    }
+    if (
+      object.input?.$case === "stdinClose" &&
+      object.input?.stdinClose !== undefined &&
+      object.input?.stdinClose !== null
+    ) {
+      message.input = { $case: "stdinClose", stdinClose: object.input.stdinClose };
+    }
+    return message;
+  },
+};
+
+function createBaseStreamClose(): StreamClose {
+  return { streamId: "" };
+}
+
+export const StreamClose = {
+  encode(message: StreamClose, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): StreamClose {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseStreamClose();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.streamId = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): StreamClose {
+    return { streamId: isSet(object.streamId) ? globalThis.String(object.streamId) : "" };
+  },
+
+  toJSON(message: StreamClose): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StreamClose>, I>>(base?: I): StreamClose {
+    return StreamClose.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StreamClose>, I>>(object: I): StreamClose {
+    const message = createBaseStreamClose();
+    message.streamId = object.streamId ?? "";
+    return message;
+  },
+};
+
+function createBaseStreamOutput(): StreamOutput {
+  return { streamId: "", output: undefined };
+}
+
+export const StreamOutput = {
+  encode(message: StreamOutput, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    switch (message.output?.$case) {
+      case "stdout":
+        writer.uint32(18).bytes(message.output.stdout);
+        break;
+      case "stderr":
+        writer.uint32(26).bytes(message.output.stderr);
+        break;
+      case "exit":
+        ExecExit.encode(message.output.exit, writer.uint32(34).fork()).ldelim();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): StreamOutput {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseStreamOutput();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.streamId = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.output = { $case: "stdout", stdout: reader.bytes() as Buffer };
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.output = { $case: "stderr", stderr: reader.bytes() as Buffer };
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.output = { $case: "exit", exit: ExecExit.decode(reader, reader.uint32()) };
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): StreamOutput {
+    return {
+      streamId: isSet(object.streamId) ? globalThis.String(object.streamId) : "",
+      output: isSet(object.stdout)
+        ? { $case: "stdout", stdout: Buffer.from(bytesFromBase64(object.stdout)) }
+        : isSet(object.stderr)
+        ? { $case: "stderr", stderr: Buffer.from(bytesFromBase64(object.stderr)) }
+        : isSet(object.exit)
+        ? { $case: "exit", exit: ExecExit.fromJSON(object.exit) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: StreamOutput): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    if (message.output?.$case === "stdout") {
+      obj.stdout = base64FromBytes(message.output.stdout);
+    }
+    if (message.output?.$case === "stderr") {
+      obj.stderr = base64FromBytes(message.output.stderr);
+    }
+    if (message.output?.$case === "exit") {
+      obj.exit = ExecExit.toJSON(message.output.exit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StreamOutput>, I>>(base?: I): StreamOutput {
+    return StreamOutput.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StreamOutput>, I>>(object: I): StreamOutput {
+    const message = createBaseStreamOutput();
+    message.streamId = object.streamId ?? "";
+    if (object.output?.$case === "stdout" && object.output?.stdout !== undefined && object.output?.stdout !== null) {
+      message.output = { $case: "stdout", stdout: object.output.stdout };
+    }
+    if (object.output?.$case === "stderr" && object.output?.stderr !== undefined && object.output?.stderr !== null) {
+      message.output = { $case: "stderr", stderr: object.output.stderr };
+    }
+    if (object.output?.$case === "exit" && object.output?.exit !== undefined && object.output?.exit !== null) {
+      message.output = { $case: "exit", exit: ExecExit.fromPartial(object.output.exit) };
+    }
+    return message;
+  },
+};
+
 export type NodeServiceService = typeof NodeServiceService;
 export const NodeServiceService = {
   connect: {
@@ -1262,6 +1778,14 @@ export const NodeServiceClient = makeGenericClientConstructor(
   service: typeof NodeServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

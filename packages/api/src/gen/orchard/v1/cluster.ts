@@ -9,9 +9,11 @@ import {
   type CallOptions,
   ChannelCredentials,
   Client,
+  ClientDuplexStream,
   type ClientOptions,
   ClientReadableStream,
   type ClientUnaryCall,
+  handleBidiStreamingCall,
   handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -100,6 +102,140 @@ export interface MasterInfo {
 
 export interface ListMastersResponse {
   masters: MasterInfo[];
+}
+
+export interface LogsRequest {
+  namespace: string;
+  name: string;
+  /** May be empty when the pod has one container. */
+  container: string;
+  follow: boolean;
+  /** Lines from the end; absent means all. */
+  tailLines?: number | undefined;
+  timestamps: boolean;
+  /** The output of the previous (terminated) instance of the container. */
+  previous: boolean;
+  sinceSeconds?: number | undefined;
+}
+
+export interface LogChunk {
+  data: Buffer;
+  /** stdout or stderr. */
+  stream: string;
+}
+
+export interface TerminalSize {
+  width: number;
+  height: number;
+}
+
+export interface ExecStart {
+  namespace: string;
+  name: string;
+  container: string;
+  command: string[];
+  tty: boolean;
+  stdin: boolean;
+  size?: TerminalSize | undefined;
+}
+
+export interface ExecClientMessage {
+  message?:
+    | { $case: "start"; start: ExecStart }
+    | { $case: "stdin"; stdin: Buffer }
+    | { $case: "resize"; resize: TerminalSize }
+    | { $case: "stdinClose"; stdinClose: boolean }
+    | undefined;
+}
+
+export interface ExecExit {
+  exitCode: number;
+  /** Set when the command could not be run at all. */
+  error: string;
+}
+
+export interface ExecServerMessage {
+  message?: { $case: "stdout"; stdout: Buffer } | { $case: "stderr"; stderr: Buffer } | {
+    $case: "exit";
+    exit: ExecExit;
+  } | undefined;
+}
+
+export interface TopRequest {
+  /** nodes or pods. */
+  kind: string;
+  namespace: string;
+  allNamespaces: boolean;
+  labelSelector: string;
+  name: string;
+}
+
+export interface UsageRow {
+  namespace: string;
+  name: string;
+  cpuCores: number;
+  memoryWorkingSetBytes: number;
+  /** For nodes: allocatable CPU (millicores) and memory (bytes), for percentages. */
+  allocatableCpuMillis: number;
+  allocatableMemoryBytes: number;
+  timestamp: string;
+  containers: ContainerUsageRow[];
+}
+
+export interface ContainerUsageRow {
+  name: string;
+  cpuCores: number;
+  memoryWorkingSetBytes: number;
+}
+
+export interface TopResponse {
+  rows: UsageRow[];
+}
+
+/** A join token as listed; the secret is only ever returned once, by CreateToken. */
+export interface JoinToken {
+  id: string;
+  description: string;
+  /** node or master. */
+  usages: string[];
+  expires: string;
+  /** Absent means unlimited. */
+  remainingUses?: number | undefined;
+  createdAt: string;
+}
+
+export interface CreateTokenRequest {
+  /** Seconds; 0 means the default (24 h); a negative value means no expiry. */
+  ttlSeconds: number;
+  usagesCount?: number | undefined;
+  description: string;
+  /** node (default) or master. */
+  usage: string;
+}
+
+export interface CreateTokenResponse {
+  token?:
+    | JoinToken
+    | undefined;
+  /** id.secret */
+  secretToken: string;
+  /** orchard-agent join MASTER:PORT --token ... --discovery-token-ca-cert-hash sha256:... */
+  joinCommand: string;
+  caCertHash: string;
+}
+
+export interface ListTokensRequest {
+}
+
+export interface ListTokensResponse {
+  tokens: JoinToken[];
+}
+
+export interface DeleteTokenRequest {
+  id: string;
+}
+
+export interface DeleteTokenResponse {
 }
 
 function createBaseApplyRequest(): ApplyRequest {
@@ -1172,6 +1308,1764 @@ export const ListMastersResponse = {
   },
 };
 
+function createBaseLogsRequest(): LogsRequest {
+  return {
+    namespace: "",
+    name: "",
+    container: "",
+    follow: false,
+    tailLines: undefined,
+    timestamps: false,
+    previous: false,
+    sinceSeconds: undefined,
+  };
+}
+
+export const LogsRequest = {
+  encode(message: LogsRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.container !== "") {
+      writer.uint32(26).string(message.container);
+    }
+    if (message.follow !== false) {
+      writer.uint32(32).bool(message.follow);
+    }
+    if (message.tailLines !== undefined) {
+      writer.uint32(40).int64(message.tailLines);
+    }
+    if (message.timestamps !== false) {
+      writer.uint32(48).bool(message.timestamps);
+    }
+    if (message.previous !== false) {
+      writer.uint32(56).bool(message.previous);
+    }
+    if (message.sinceSeconds !== undefined) {
+      writer.uint32(64).int64(message.sinceSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): LogsRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseLogsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.namespace = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.container = reader.string();
+          continue;
+        case 4:
+          if (tag !== 32) {
+            break;
+          }
+
+          message.follow = reader.bool();
+          continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.tailLines = longToNumber(reader.int64() as Long);
+          continue;
+        case 6:
+          if (tag !== 48) {
+            break;
+          }
+
+          message.timestamps = reader.bool();
+          continue;
+        case 7:
+          if (tag !== 56) {
+            break;
+          }
+
+          message.previous = reader.bool();
+          continue;
+        case 8:
+          if (tag !== 64) {
+            break;
+          }
+
+          message.sinceSeconds = longToNumber(reader.int64() as Long);
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): LogsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      container: isSet(object.container) ? globalThis.String(object.container) : "",
+      follow: isSet(object.follow) ? globalThis.Boolean(object.follow) : false,
+      tailLines: isSet(object.tailLines) ? globalThis.Number(object.tailLines) : undefined,
+      timestamps: isSet(object.timestamps) ? globalThis.Boolean(object.timestamps) : false,
+      previous: isSet(object.previous) ? globalThis.Boolean(object.previous) : false,
+      sinceSeconds: isSet(object.sinceSeconds) ? globalThis.Number(object.sinceSeconds) : undefined,
+    };
+  },
+
+  toJSON(message: LogsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.container !== "") {
+      obj.container = message.container;
+    }
+    if (message.follow !== false) {
+      obj.follow = message.follow;
+    }
+    if (message.tailLines !== undefined) {
+      obj.tailLines = Math.round(message.tailLines);
+    }
+    if (message.timestamps !== false) {
+      obj.timestamps = message.timestamps;
+    }
+    if (message.previous !== false) {
+      obj.previous = message.previous;
+    }
+    if (message.sinceSeconds !== undefined) {
+      obj.sinceSeconds = Math.round(message.sinceSeconds);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LogsRequest>, I>>(base?: I): LogsRequest {
+    return LogsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogsRequest>, I>>(object: I): LogsRequest {
+    const message = createBaseLogsRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.container = object.container ?? "";
+    message.follow = object.follow ?? false;
+    message.tailLines = object.tailLines ?? undefined;
+    message.timestamps = object.timestamps ?? false;
+    message.previous = object.previous ?? false;
+    message.sinceSeconds = object.sinceSeconds ?? undefined;
+    return message;
+  },
+};
+
+function createBaseLogChunk(): LogChunk {
+  return { data: Buffer.alloc(0), stream: "" };
+}
+
+export const LogChunk = {
+  encode(message: LogChunk, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.data.length !== 0) {
+      writer.uint32(10).bytes(message.data);
+    }
+    if (message.stream !== "") {
+      writer.uint32(18).string(message.stream);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): LogChunk {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseLogChunk();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.data = reader.bytes() as Buffer;
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.stream = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): LogChunk {
+    return {
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+      stream: isSet(object.stream) ? globalThis.String(object.stream) : "",
+    };
+  },
+
+  toJSON(message: LogChunk): unknown {
+    const obj: any = {};
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    if (message.stream !== "") {
+      obj.stream = message.stream;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LogChunk>, I>>(base?: I): LogChunk {
+    return LogChunk.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogChunk>, I>>(object: I): LogChunk {
+    const message = createBaseLogChunk();
+    message.data = object.data ?? Buffer.alloc(0);
+    message.stream = object.stream ?? "";
+    return message;
+  },
+};
+
+function createBaseTerminalSize(): TerminalSize {
+  return { width: 0, height: 0 };
+}
+
+export const TerminalSize = {
+  encode(message: TerminalSize, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.width !== 0) {
+      writer.uint32(8).uint32(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(16).uint32(message.height);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): TerminalSize {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseTerminalSize();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.width = reader.uint32();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.height = reader.uint32();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): TerminalSize {
+    return {
+      width: isSet(object.width) ? globalThis.Number(object.width) : 0,
+      height: isSet(object.height) ? globalThis.Number(object.height) : 0,
+    };
+  },
+
+  toJSON(message: TerminalSize): unknown {
+    const obj: any = {};
+    if (message.width !== 0) {
+      obj.width = Math.round(message.width);
+    }
+    if (message.height !== 0) {
+      obj.height = Math.round(message.height);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TerminalSize>, I>>(base?: I): TerminalSize {
+    return TerminalSize.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TerminalSize>, I>>(object: I): TerminalSize {
+    const message = createBaseTerminalSize();
+    message.width = object.width ?? 0;
+    message.height = object.height ?? 0;
+    return message;
+  },
+};
+
+function createBaseExecStart(): ExecStart {
+  return { namespace: "", name: "", container: "", command: [], tty: false, stdin: false, size: undefined };
+}
+
+export const ExecStart = {
+  encode(message: ExecStart, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.container !== "") {
+      writer.uint32(26).string(message.container);
+    }
+    for (const v of message.command) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.tty !== false) {
+      writer.uint32(40).bool(message.tty);
+    }
+    if (message.stdin !== false) {
+      writer.uint32(48).bool(message.stdin);
+    }
+    if (message.size !== undefined) {
+      TerminalSize.encode(message.size, writer.uint32(58).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ExecStart {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExecStart();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.namespace = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.container = reader.string();
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.command.push(reader.string());
+          continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.tty = reader.bool();
+          continue;
+        case 6:
+          if (tag !== 48) {
+            break;
+          }
+
+          message.stdin = reader.bool();
+          continue;
+        case 7:
+          if (tag !== 58) {
+            break;
+          }
+
+          message.size = TerminalSize.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ExecStart {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      container: isSet(object.container) ? globalThis.String(object.container) : "",
+      command: globalThis.Array.isArray(object?.command) ? object.command.map((e: any) => globalThis.String(e)) : [],
+      tty: isSet(object.tty) ? globalThis.Boolean(object.tty) : false,
+      stdin: isSet(object.stdin) ? globalThis.Boolean(object.stdin) : false,
+      size: isSet(object.size) ? TerminalSize.fromJSON(object.size) : undefined,
+    };
+  },
+
+  toJSON(message: ExecStart): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.container !== "") {
+      obj.container = message.container;
+    }
+    if (message.command?.length) {
+      obj.command = message.command;
+    }
+    if (message.tty !== false) {
+      obj.tty = message.tty;
+    }
+    if (message.stdin !== false) {
+      obj.stdin = message.stdin;
+    }
+    if (message.size !== undefined) {
+      obj.size = TerminalSize.toJSON(message.size);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecStart>, I>>(base?: I): ExecStart {
+    return ExecStart.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecStart>, I>>(object: I): ExecStart {
+    const message = createBaseExecStart();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.container = object.container ?? "";
+    message.command = object.command?.map((e) => e) || [];
+    message.tty = object.tty ?? false;
+    message.stdin = object.stdin ?? false;
+    message.size = (object.size !== undefined && object.size !== null)
+      ? TerminalSize.fromPartial(object.size)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseExecClientMessage(): ExecClientMessage {
+  return { message: undefined };
+}
+
+export const ExecClientMessage = {
+  encode(message: ExecClientMessage, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    switch (message.message?.$case) {
+      case "start":
+        ExecStart.encode(message.message.start, writer.uint32(10).fork()).ldelim();
+        break;
+      case "stdin":
+        writer.uint32(18).bytes(message.message.stdin);
+        break;
+      case "resize":
+        TerminalSize.encode(message.message.resize, writer.uint32(26).fork()).ldelim();
+        break;
+      case "stdinClose":
+        writer.uint32(32).bool(message.message.stdinClose);
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ExecClientMessage {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExecClientMessage();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.message = { $case: "start", start: ExecStart.decode(reader, reader.uint32()) };
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.message = { $case: "stdin", stdin: reader.bytes() as Buffer };
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.message = { $case: "resize", resize: TerminalSize.decode(reader, reader.uint32()) };
+          continue;
+        case 4:
+          if (tag !== 32) {
+            break;
+          }
+
+          message.message = { $case: "stdinClose", stdinClose: reader.bool() };
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ExecClientMessage {
+    return {
+      message: isSet(object.start)
+        ? { $case: "start", start: ExecStart.fromJSON(object.start) }
+        : isSet(object.stdin)
+        ? { $case: "stdin", stdin: Buffer.from(bytesFromBase64(object.stdin)) }
+        : isSet(object.resize)
+        ? { $case: "resize", resize: TerminalSize.fromJSON(object.resize) }
+        : isSet(object.stdinClose)
+        ? { $case: "stdinClose", stdinClose: globalThis.Boolean(object.stdinClose) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: ExecClientMessage): unknown {
+    const obj: any = {};
+    if (message.message?.$case === "start") {
+      obj.start = ExecStart.toJSON(message.message.start);
+    }
+    if (message.message?.$case === "stdin") {
+      obj.stdin = base64FromBytes(message.message.stdin);
+    }
+    if (message.message?.$case === "resize") {
+      obj.resize = TerminalSize.toJSON(message.message.resize);
+    }
+    if (message.message?.$case === "stdinClose") {
+      obj.stdinClose = message.message.stdinClose;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecClientMessage>, I>>(base?: I): ExecClientMessage {
+    return ExecClientMessage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecClientMessage>, I>>(object: I): ExecClientMessage {
+    const message = createBaseExecClientMessage();
+    if (object.message?.$case === "start" && object.message?.start !== undefined && object.message?.start !== null) {
+      message.message = { $case: "start", start: ExecStart.fromPartial(object.message.start) };
+    }
+    if (object.message?.$case === "stdin" && object.message?.stdin !== undefined && object.message?.stdin !== null) {
+      message.message = { $case: "stdin", stdin: object.message.stdin };
+    }
+    if (object.message?.$case === "resize" && object.message?.resize !== undefined && object.message?.resize !== null) {
+      message.message = { $case: "resize", resize: TerminalSize.fromPartial(object.message.resize) };
+    }
+    if (
+      object.message?.$case === "stdinClose" &&
+      object.message?.stdinClose !== undefined &&
+      object.message?.stdinClose !== null
+    ) {
+      message.message = { $case: "stdinClose", stdinClose: object.message.stdinClose };
+    }
+    return message;
+  },
+};
+
+function createBaseExecExit(): ExecExit {
+  return { exitCode: 0, error: "" };
+}
+
+export const ExecExit = {
+  encode(message: ExecExit, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.exitCode !== 0) {
+      writer.uint32(8).int32(message.exitCode);
+    }
+    if (message.error !== "") {
+      writer.uint32(18).string(message.error);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ExecExit {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExecExit();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.exitCode = reader.int32();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.error = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ExecExit {
+    return {
+      exitCode: isSet(object.exitCode) ? globalThis.Number(object.exitCode) : 0,
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+    };
+  },
+
+  toJSON(message: ExecExit): unknown {
+    const obj: any = {};
+    if (message.exitCode !== 0) {
+      obj.exitCode = Math.round(message.exitCode);
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecExit>, I>>(base?: I): ExecExit {
+    return ExecExit.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecExit>, I>>(object: I): ExecExit {
+    const message = createBaseExecExit();
+    message.exitCode = object.exitCode ?? 0;
+    message.error = object.error ?? "";
+    return message;
+  },
+};
+
+function createBaseExecServerMessage(): ExecServerMessage {
+  return { message: undefined };
+}
+
+export const ExecServerMessage = {
+  encode(message: ExecServerMessage, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    switch (message.message?.$case) {
+      case "stdout":
+        writer.uint32(10).bytes(message.message.stdout);
+        break;
+      case "stderr":
+        writer.uint32(18).bytes(message.message.stderr);
+        break;
+      case "exit":
+        ExecExit.encode(message.message.exit, writer.uint32(26).fork()).ldelim();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ExecServerMessage {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExecServerMessage();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.message = { $case: "stdout", stdout: reader.bytes() as Buffer };
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.message = { $case: "stderr", stderr: reader.bytes() as Buffer };
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.message = { $case: "exit", exit: ExecExit.decode(reader, reader.uint32()) };
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ExecServerMessage {
+    return {
+      message: isSet(object.stdout)
+        ? { $case: "stdout", stdout: Buffer.from(bytesFromBase64(object.stdout)) }
+        : isSet(object.stderr)
+        ? { $case: "stderr", stderr: Buffer.from(bytesFromBase64(object.stderr)) }
+        : isSet(object.exit)
+        ? { $case: "exit", exit: ExecExit.fromJSON(object.exit) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: ExecServerMessage): unknown {
+    const obj: any = {};
+    if (message.message?.$case === "stdout") {
+      obj.stdout = base64FromBytes(message.message.stdout);
+    }
+    if (message.message?.$case === "stderr") {
+      obj.stderr = base64FromBytes(message.message.stderr);
+    }
+    if (message.message?.$case === "exit") {
+      obj.exit = ExecExit.toJSON(message.message.exit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecServerMessage>, I>>(base?: I): ExecServerMessage {
+    return ExecServerMessage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecServerMessage>, I>>(object: I): ExecServerMessage {
+    const message = createBaseExecServerMessage();
+    if (object.message?.$case === "stdout" && object.message?.stdout !== undefined && object.message?.stdout !== null) {
+      message.message = { $case: "stdout", stdout: object.message.stdout };
+    }
+    if (object.message?.$case === "stderr" && object.message?.stderr !== undefined && object.message?.stderr !== null) {
+      message.message = { $case: "stderr", stderr: object.message.stderr };
+    }
+    if (object.message?.$case === "exit" && object.message?.exit !== undefined && object.message?.exit !== null) {
+      message.message = { $case: "exit", exit: ExecExit.fromPartial(object.message.exit) };
+    }
+    return message;
+  },
+};
+
+function createBaseTopRequest(): TopRequest {
+  return { kind: "", namespace: "", allNamespaces: false, labelSelector: "", name: "" };
+}
+
+export const TopRequest = {
+  encode(message: TopRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    if (message.namespace !== "") {
+      writer.uint32(18).string(message.namespace);
+    }
+    if (message.allNamespaces !== false) {
+      writer.uint32(24).bool(message.allNamespaces);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(34).string(message.labelSelector);
+    }
+    if (message.name !== "") {
+      writer.uint32(42).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): TopRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseTopRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.kind = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.namespace = reader.string();
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.allNamespaces = reader.bool();
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.labelSelector = reader.string();
+          continue;
+        case 5:
+          if (tag !== 42) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): TopRequest {
+    return {
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      allNamespaces: isSet(object.allNamespaces) ? globalThis.Boolean(object.allNamespaces) : false,
+      labelSelector: isSet(object.labelSelector) ? globalThis.String(object.labelSelector) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+    };
+  },
+
+  toJSON(message: TopRequest): unknown {
+    const obj: any = {};
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.allNamespaces !== false) {
+      obj.allNamespaces = message.allNamespaces;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TopRequest>, I>>(base?: I): TopRequest {
+    return TopRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TopRequest>, I>>(object: I): TopRequest {
+    const message = createBaseTopRequest();
+    message.kind = object.kind ?? "";
+    message.namespace = object.namespace ?? "";
+    message.allNamespaces = object.allNamespaces ?? false;
+    message.labelSelector = object.labelSelector ?? "";
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseUsageRow(): UsageRow {
+  return {
+    namespace: "",
+    name: "",
+    cpuCores: 0,
+    memoryWorkingSetBytes: 0,
+    allocatableCpuMillis: 0,
+    allocatableMemoryBytes: 0,
+    timestamp: "",
+    containers: [],
+  };
+}
+
+export const UsageRow = {
+  encode(message: UsageRow, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.cpuCores !== 0) {
+      writer.uint32(25).double(message.cpuCores);
+    }
+    if (message.memoryWorkingSetBytes !== 0) {
+      writer.uint32(32).int64(message.memoryWorkingSetBytes);
+    }
+    if (message.allocatableCpuMillis !== 0) {
+      writer.uint32(40).int64(message.allocatableCpuMillis);
+    }
+    if (message.allocatableMemoryBytes !== 0) {
+      writer.uint32(48).int64(message.allocatableMemoryBytes);
+    }
+    if (message.timestamp !== "") {
+      writer.uint32(58).string(message.timestamp);
+    }
+    for (const v of message.containers) {
+      ContainerUsageRow.encode(v!, writer.uint32(66).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): UsageRow {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseUsageRow();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.namespace = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        case 3:
+          if (tag !== 25) {
+            break;
+          }
+
+          message.cpuCores = reader.double();
+          continue;
+        case 4:
+          if (tag !== 32) {
+            break;
+          }
+
+          message.memoryWorkingSetBytes = longToNumber(reader.int64() as Long);
+          continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.allocatableCpuMillis = longToNumber(reader.int64() as Long);
+          continue;
+        case 6:
+          if (tag !== 48) {
+            break;
+          }
+
+          message.allocatableMemoryBytes = longToNumber(reader.int64() as Long);
+          continue;
+        case 7:
+          if (tag !== 58) {
+            break;
+          }
+
+          message.timestamp = reader.string();
+          continue;
+        case 8:
+          if (tag !== 66) {
+            break;
+          }
+
+          message.containers.push(ContainerUsageRow.decode(reader, reader.uint32()));
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): UsageRow {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      cpuCores: isSet(object.cpuCores) ? globalThis.Number(object.cpuCores) : 0,
+      memoryWorkingSetBytes: isSet(object.memoryWorkingSetBytes) ? globalThis.Number(object.memoryWorkingSetBytes) : 0,
+      allocatableCpuMillis: isSet(object.allocatableCpuMillis) ? globalThis.Number(object.allocatableCpuMillis) : 0,
+      allocatableMemoryBytes: isSet(object.allocatableMemoryBytes)
+        ? globalThis.Number(object.allocatableMemoryBytes)
+        : 0,
+      timestamp: isSet(object.timestamp) ? globalThis.String(object.timestamp) : "",
+      containers: globalThis.Array.isArray(object?.containers)
+        ? object.containers.map((e: any) => ContainerUsageRow.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: UsageRow): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.cpuCores !== 0) {
+      obj.cpuCores = message.cpuCores;
+    }
+    if (message.memoryWorkingSetBytes !== 0) {
+      obj.memoryWorkingSetBytes = Math.round(message.memoryWorkingSetBytes);
+    }
+    if (message.allocatableCpuMillis !== 0) {
+      obj.allocatableCpuMillis = Math.round(message.allocatableCpuMillis);
+    }
+    if (message.allocatableMemoryBytes !== 0) {
+      obj.allocatableMemoryBytes = Math.round(message.allocatableMemoryBytes);
+    }
+    if (message.timestamp !== "") {
+      obj.timestamp = message.timestamp;
+    }
+    if (message.containers?.length) {
+      obj.containers = message.containers.map((e) => ContainerUsageRow.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UsageRow>, I>>(base?: I): UsageRow {
+    return UsageRow.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UsageRow>, I>>(object: I): UsageRow {
+    const message = createBaseUsageRow();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.cpuCores = object.cpuCores ?? 0;
+    message.memoryWorkingSetBytes = object.memoryWorkingSetBytes ?? 0;
+    message.allocatableCpuMillis = object.allocatableCpuMillis ?? 0;
+    message.allocatableMemoryBytes = object.allocatableMemoryBytes ?? 0;
+    message.timestamp = object.timestamp ?? "";
+    message.containers = object.containers?.map((e) => ContainerUsageRow.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseContainerUsageRow(): ContainerUsageRow {
+  return { name: "", cpuCores: 0, memoryWorkingSetBytes: 0 };
+}
+
+export const ContainerUsageRow = {
+  encode(message: ContainerUsageRow, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.cpuCores !== 0) {
+      writer.uint32(17).double(message.cpuCores);
+    }
+    if (message.memoryWorkingSetBytes !== 0) {
+      writer.uint32(24).int64(message.memoryWorkingSetBytes);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ContainerUsageRow {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseContainerUsageRow();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        case 2:
+          if (tag !== 17) {
+            break;
+          }
+
+          message.cpuCores = reader.double();
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.memoryWorkingSetBytes = longToNumber(reader.int64() as Long);
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ContainerUsageRow {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      cpuCores: isSet(object.cpuCores) ? globalThis.Number(object.cpuCores) : 0,
+      memoryWorkingSetBytes: isSet(object.memoryWorkingSetBytes) ? globalThis.Number(object.memoryWorkingSetBytes) : 0,
+    };
+  },
+
+  toJSON(message: ContainerUsageRow): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.cpuCores !== 0) {
+      obj.cpuCores = message.cpuCores;
+    }
+    if (message.memoryWorkingSetBytes !== 0) {
+      obj.memoryWorkingSetBytes = Math.round(message.memoryWorkingSetBytes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerUsageRow>, I>>(base?: I): ContainerUsageRow {
+    return ContainerUsageRow.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerUsageRow>, I>>(object: I): ContainerUsageRow {
+    const message = createBaseContainerUsageRow();
+    message.name = object.name ?? "";
+    message.cpuCores = object.cpuCores ?? 0;
+    message.memoryWorkingSetBytes = object.memoryWorkingSetBytes ?? 0;
+    return message;
+  },
+};
+
+function createBaseTopResponse(): TopResponse {
+  return { rows: [] };
+}
+
+export const TopResponse = {
+  encode(message: TopResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.rows) {
+      UsageRow.encode(v!, writer.uint32(10).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): TopResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseTopResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.rows.push(UsageRow.decode(reader, reader.uint32()));
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): TopResponse {
+    return { rows: globalThis.Array.isArray(object?.rows) ? object.rows.map((e: any) => UsageRow.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: TopResponse): unknown {
+    const obj: any = {};
+    if (message.rows?.length) {
+      obj.rows = message.rows.map((e) => UsageRow.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TopResponse>, I>>(base?: I): TopResponse {
+    return TopResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TopResponse>, I>>(object: I): TopResponse {
+    const message = createBaseTopResponse();
+    message.rows = object.rows?.map((e) => UsageRow.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseJoinToken(): JoinToken {
+  return { id: "", description: "", usages: [], expires: "", remainingUses: undefined, createdAt: "" };
+}
+
+export const JoinToken = {
+  encode(message: JoinToken, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.description !== "") {
+      writer.uint32(18).string(message.description);
+    }
+    for (const v of message.usages) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.expires !== "") {
+      writer.uint32(34).string(message.expires);
+    }
+    if (message.remainingUses !== undefined) {
+      writer.uint32(40).int32(message.remainingUses);
+    }
+    if (message.createdAt !== "") {
+      writer.uint32(50).string(message.createdAt);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): JoinToken {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseJoinToken();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.description = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.usages.push(reader.string());
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.expires = reader.string();
+          continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.remainingUses = reader.int32();
+          continue;
+        case 6:
+          if (tag !== 50) {
+            break;
+          }
+
+          message.createdAt = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): JoinToken {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      usages: globalThis.Array.isArray(object?.usages) ? object.usages.map((e: any) => globalThis.String(e)) : [],
+      expires: isSet(object.expires) ? globalThis.String(object.expires) : "",
+      remainingUses: isSet(object.remainingUses) ? globalThis.Number(object.remainingUses) : undefined,
+      createdAt: isSet(object.createdAt) ? globalThis.String(object.createdAt) : "",
+    };
+  },
+
+  toJSON(message: JoinToken): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.usages?.length) {
+      obj.usages = message.usages;
+    }
+    if (message.expires !== "") {
+      obj.expires = message.expires;
+    }
+    if (message.remainingUses !== undefined) {
+      obj.remainingUses = Math.round(message.remainingUses);
+    }
+    if (message.createdAt !== "") {
+      obj.createdAt = message.createdAt;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<JoinToken>, I>>(base?: I): JoinToken {
+    return JoinToken.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<JoinToken>, I>>(object: I): JoinToken {
+    const message = createBaseJoinToken();
+    message.id = object.id ?? "";
+    message.description = object.description ?? "";
+    message.usages = object.usages?.map((e) => e) || [];
+    message.expires = object.expires ?? "";
+    message.remainingUses = object.remainingUses ?? undefined;
+    message.createdAt = object.createdAt ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateTokenRequest(): CreateTokenRequest {
+  return { ttlSeconds: 0, usagesCount: undefined, description: "", usage: "" };
+}
+
+export const CreateTokenRequest = {
+  encode(message: CreateTokenRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.ttlSeconds !== 0) {
+      writer.uint32(8).int64(message.ttlSeconds);
+    }
+    if (message.usagesCount !== undefined) {
+      writer.uint32(16).int32(message.usagesCount);
+    }
+    if (message.description !== "") {
+      writer.uint32(26).string(message.description);
+    }
+    if (message.usage !== "") {
+      writer.uint32(34).string(message.usage);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): CreateTokenRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateTokenRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.ttlSeconds = longToNumber(reader.int64() as Long);
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.usagesCount = reader.int32();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.description = reader.string();
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.usage = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CreateTokenRequest {
+    return {
+      ttlSeconds: isSet(object.ttlSeconds) ? globalThis.Number(object.ttlSeconds) : 0,
+      usagesCount: isSet(object.usagesCount) ? globalThis.Number(object.usagesCount) : undefined,
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      usage: isSet(object.usage) ? globalThis.String(object.usage) : "",
+    };
+  },
+
+  toJSON(message: CreateTokenRequest): unknown {
+    const obj: any = {};
+    if (message.ttlSeconds !== 0) {
+      obj.ttlSeconds = Math.round(message.ttlSeconds);
+    }
+    if (message.usagesCount !== undefined) {
+      obj.usagesCount = Math.round(message.usagesCount);
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.usage !== "") {
+      obj.usage = message.usage;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateTokenRequest>, I>>(base?: I): CreateTokenRequest {
+    return CreateTokenRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateTokenRequest>, I>>(object: I): CreateTokenRequest {
+    const message = createBaseCreateTokenRequest();
+    message.ttlSeconds = object.ttlSeconds ?? 0;
+    message.usagesCount = object.usagesCount ?? undefined;
+    message.description = object.description ?? "";
+    message.usage = object.usage ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateTokenResponse(): CreateTokenResponse {
+  return { token: undefined, secretToken: "", joinCommand: "", caCertHash: "" };
+}
+
+export const CreateTokenResponse = {
+  encode(message: CreateTokenResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.token !== undefined) {
+      JoinToken.encode(message.token, writer.uint32(10).fork()).ldelim();
+    }
+    if (message.secretToken !== "") {
+      writer.uint32(18).string(message.secretToken);
+    }
+    if (message.joinCommand !== "") {
+      writer.uint32(26).string(message.joinCommand);
+    }
+    if (message.caCertHash !== "") {
+      writer.uint32(34).string(message.caCertHash);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): CreateTokenResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateTokenResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.token = JoinToken.decode(reader, reader.uint32());
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.secretToken = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.joinCommand = reader.string();
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.caCertHash = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CreateTokenResponse {
+    return {
+      token: isSet(object.token) ? JoinToken.fromJSON(object.token) : undefined,
+      secretToken: isSet(object.secretToken) ? globalThis.String(object.secretToken) : "",
+      joinCommand: isSet(object.joinCommand) ? globalThis.String(object.joinCommand) : "",
+      caCertHash: isSet(object.caCertHash) ? globalThis.String(object.caCertHash) : "",
+    };
+  },
+
+  toJSON(message: CreateTokenResponse): unknown {
+    const obj: any = {};
+    if (message.token !== undefined) {
+      obj.token = JoinToken.toJSON(message.token);
+    }
+    if (message.secretToken !== "") {
+      obj.secretToken = message.secretToken;
+    }
+    if (message.joinCommand !== "") {
+      obj.joinCommand = message.joinCommand;
+    }
+    if (message.caCertHash !== "") {
+      obj.caCertHash = message.caCertHash;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateTokenResponse>, I>>(base?: I): CreateTokenResponse {
+    return CreateTokenResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateTokenResponse>, I>>(object: I): CreateTokenResponse {
+    const message = createBaseCreateTokenResponse();
+    message.token = (object.token !== undefined && object.token !== null)
+      ? JoinToken.fromPartial(object.token)
+      : undefined;
+    message.secretToken = object.secretToken ?? "";
+    message.joinCommand = object.joinCommand ?? "";
+    message.caCertHash = object.caCertHash ?? "";
+    return message;
+  },
+};
+
+function createBaseListTokensRequest(): ListTokensRequest {
+  return {};
+}
+
+export const ListTokensRequest = {
+  encode(_: ListTokensRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ListTokensRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListTokensRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): ListTokensRequest {
+    return {};
+  },
+
+  toJSON(_: ListTokensRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListTokensRequest>, I>>(base?: I): ListTokensRequest {
+    return ListTokensRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListTokensRequest>, I>>(_: I): ListTokensRequest {
+    const message = createBaseListTokensRequest();
+    return message;
+  },
+};
+
+function createBaseListTokensResponse(): ListTokensResponse {
+  return { tokens: [] };
+}
+
+export const ListTokensResponse = {
+  encode(message: ListTokensResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.tokens) {
+      JoinToken.encode(v!, writer.uint32(10).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ListTokensResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListTokensResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.tokens.push(JoinToken.decode(reader, reader.uint32()));
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListTokensResponse {
+    return {
+      tokens: globalThis.Array.isArray(object?.tokens) ? object.tokens.map((e: any) => JoinToken.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListTokensResponse): unknown {
+    const obj: any = {};
+    if (message.tokens?.length) {
+      obj.tokens = message.tokens.map((e) => JoinToken.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListTokensResponse>, I>>(base?: I): ListTokensResponse {
+    return ListTokensResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListTokensResponse>, I>>(object: I): ListTokensResponse {
+    const message = createBaseListTokensResponse();
+    message.tokens = object.tokens?.map((e) => JoinToken.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteTokenRequest(): DeleteTokenRequest {
+  return { id: "" };
+}
+
+export const DeleteTokenRequest = {
+  encode(message: DeleteTokenRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): DeleteTokenRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseDeleteTokenRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): DeleteTokenRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: DeleteTokenRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteTokenRequest>, I>>(base?: I): DeleteTokenRequest {
+    return DeleteTokenRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteTokenRequest>, I>>(object: I): DeleteTokenRequest {
+    const message = createBaseDeleteTokenRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteTokenResponse(): DeleteTokenResponse {
+  return {};
+}
+
+export const DeleteTokenResponse = {
+  encode(_: DeleteTokenResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): DeleteTokenResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseDeleteTokenResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): DeleteTokenResponse {
+    return {};
+  },
+
+  toJSON(_: DeleteTokenResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteTokenResponse>, I>>(base?: I): DeleteTokenResponse {
+    return DeleteTokenResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteTokenResponse>, I>>(_: I): DeleteTokenResponse {
+    const message = createBaseDeleteTokenResponse();
+    return message;
+  },
+};
+
 export type ClusterServiceService = typeof ClusterServiceService;
 export const ClusterServiceService = {
   /**
@@ -1234,6 +3128,67 @@ export const ClusterServiceService = {
     responseSerialize: (value: ListMastersResponse) => Buffer.from(ListMastersResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer) => ListMastersResponse.decode(value),
   },
+  /** A container's output, relayed from its node's agent. */
+  logs: {
+    path: "/orchard.v1.ClusterService/Logs",
+    requestStream: false,
+    responseStream: true,
+    requestSerialize: (value: LogsRequest) => Buffer.from(LogsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => LogsRequest.decode(value),
+    responseSerialize: (value: LogChunk) => Buffer.from(LogChunk.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => LogChunk.decode(value),
+  },
+  /**
+   * Runs a command in a container, relayed from its node's agent. The first client
+   * message is ExecClientMessage.start.
+   */
+  exec: {
+    path: "/orchard.v1.ClusterService/Exec",
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: (value: ExecClientMessage) => Buffer.from(ExecClientMessage.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ExecClientMessage.decode(value),
+    responseSerialize: (value: ExecServerMessage) => Buffer.from(ExecServerMessage.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ExecServerMessage.decode(value),
+  },
+  /** Latest resource usage of nodes or pods. */
+  top: {
+    path: "/orchard.v1.ClusterService/Top",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: TopRequest) => Buffer.from(TopRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => TopRequest.decode(value),
+    responseSerialize: (value: TopResponse) => Buffer.from(TopResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => TopResponse.decode(value),
+  },
+  /** Join tokens (admin only). */
+  createToken: {
+    path: "/orchard.v1.ClusterService/CreateToken",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: CreateTokenRequest) => Buffer.from(CreateTokenRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => CreateTokenRequest.decode(value),
+    responseSerialize: (value: CreateTokenResponse) => Buffer.from(CreateTokenResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => CreateTokenResponse.decode(value),
+  },
+  listTokens: {
+    path: "/orchard.v1.ClusterService/ListTokens",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ListTokensRequest) => Buffer.from(ListTokensRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ListTokensRequest.decode(value),
+    responseSerialize: (value: ListTokensResponse) => Buffer.from(ListTokensResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ListTokensResponse.decode(value),
+  },
+  deleteToken: {
+    path: "/orchard.v1.ClusterService/DeleteToken",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: DeleteTokenRequest) => Buffer.from(DeleteTokenRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => DeleteTokenRequest.decode(value),
+    responseSerialize: (value: DeleteTokenResponse) => Buffer.from(DeleteTokenResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => DeleteTokenResponse.decode(value),
+  },
 } as const;
 
 export interface ClusterServiceServer extends UntypedServiceImplementation {
@@ -1249,6 +3204,19 @@ export interface ClusterServiceServer extends UntypedServiceImplementation {
   watch: handleServerStreamingCall<WatchRequest, WatchEvent>;
   /** Information about the masters of the cluster. */
   listMasters: handleUnaryCall<ListMastersRequest, ListMastersResponse>;
+  /** A container's output, relayed from its node's agent. */
+  logs: handleServerStreamingCall<LogsRequest, LogChunk>;
+  /**
+   * Runs a command in a container, relayed from its node's agent. The first client
+   * message is ExecClientMessage.start.
+   */
+  exec: handleBidiStreamingCall<ExecClientMessage, ExecServerMessage>;
+  /** Latest resource usage of nodes or pods. */
+  top: handleUnaryCall<TopRequest, TopResponse>;
+  /** Join tokens (admin only). */
+  createToken: handleUnaryCall<CreateTokenRequest, CreateTokenResponse>;
+  listTokens: handleUnaryCall<ListTokensRequest, ListTokensResponse>;
+  deleteToken: handleUnaryCall<DeleteTokenRequest, DeleteTokenResponse>;
 }
 
 export interface ClusterServiceClient extends Client {
@@ -1329,6 +3297,75 @@ export interface ClusterServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListMastersResponse) => void,
   ): ClientUnaryCall;
+  /** A container's output, relayed from its node's agent. */
+  logs(request: LogsRequest, options?: Partial<CallOptions>): ClientReadableStream<LogChunk>;
+  logs(request: LogsRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<LogChunk>;
+  /**
+   * Runs a command in a container, relayed from its node's agent. The first client
+   * message is ExecClientMessage.start.
+   */
+  exec(): ClientDuplexStream<ExecClientMessage, ExecServerMessage>;
+  exec(options: Partial<CallOptions>): ClientDuplexStream<ExecClientMessage, ExecServerMessage>;
+  exec(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<ExecClientMessage, ExecServerMessage>;
+  /** Latest resource usage of nodes or pods. */
+  top(request: TopRequest, callback: (error: ServiceError | null, response: TopResponse) => void): ClientUnaryCall;
+  top(
+    request: TopRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TopResponse) => void,
+  ): ClientUnaryCall;
+  top(
+    request: TopRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TopResponse) => void,
+  ): ClientUnaryCall;
+  /** Join tokens (admin only). */
+  createToken(
+    request: CreateTokenRequest,
+    callback: (error: ServiceError | null, response: CreateTokenResponse) => void,
+  ): ClientUnaryCall;
+  createToken(
+    request: CreateTokenRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateTokenResponse) => void,
+  ): ClientUnaryCall;
+  createToken(
+    request: CreateTokenRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateTokenResponse) => void,
+  ): ClientUnaryCall;
+  listTokens(
+    request: ListTokensRequest,
+    callback: (error: ServiceError | null, response: ListTokensResponse) => void,
+  ): ClientUnaryCall;
+  listTokens(
+    request: ListTokensRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListTokensResponse) => void,
+  ): ClientUnaryCall;
+  listTokens(
+    request: ListTokensRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListTokensResponse) => void,
+  ): ClientUnaryCall;
+  deleteToken(
+    request: DeleteTokenRequest,
+    callback: (error: ServiceError | null, response: DeleteTokenResponse) => void,
+  ): ClientUnaryCall;
+  deleteToken(
+    request: DeleteTokenRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteTokenResponse) => void,
+  ): ClientUnaryCall;
+  deleteToken(
+    request: DeleteTokenRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteTokenResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const ClusterServiceClient = makeGenericClientConstructor(
@@ -1339,6 +3376,14 @@ export const ClusterServiceClient = makeGenericClientConstructor(
   service: typeof ClusterServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

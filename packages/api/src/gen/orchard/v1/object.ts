@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import _m0 from "protobufjs/minimal";
+import { ConfigMap, Secret } from "./config";
 import { Namespace, Node } from "./node";
 import { Pod } from "./pod";
 
@@ -19,6 +20,8 @@ export interface ApiObject {
     | { $case: "pod"; pod: Pod }
     | { $case: "node"; node: Node }
     | { $case: "namespace"; namespace: Namespace }
+    | { $case: "configMap"; configMap: ConfigMap }
+    | { $case: "secret"; secret: Secret }
     | undefined;
 }
 
@@ -37,6 +40,12 @@ export const ApiObject = {
         break;
       case "namespace":
         Namespace.encode(message.resource.namespace, writer.uint32(26).fork()).ldelim();
+        break;
+      case "configMap":
+        ConfigMap.encode(message.resource.configMap, writer.uint32(34).fork()).ldelim();
+        break;
+      case "secret":
+        Secret.encode(message.resource.secret, writer.uint32(42).fork()).ldelim();
         break;
     }
     return writer;
@@ -70,6 +79,20 @@ export const ApiObject = {
 
           message.resource = { $case: "namespace", namespace: Namespace.decode(reader, reader.uint32()) };
           continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.resource = { $case: "configMap", configMap: ConfigMap.decode(reader, reader.uint32()) };
+          continue;
+        case 5:
+          if (tag !== 42) {
+            break;
+          }
+
+          message.resource = { $case: "secret", secret: Secret.decode(reader, reader.uint32()) };
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -87,6 +110,10 @@ export const ApiObject = {
         ? { $case: "node", node: Node.fromJSON(object.node) }
         : isSet(object.namespace)
         ? { $case: "namespace", namespace: Namespace.fromJSON(object.namespace) }
+        : isSet(object.configMap)
+        ? { $case: "configMap", configMap: ConfigMap.fromJSON(object.configMap) }
+        : isSet(object.secret)
+        ? { $case: "secret", secret: Secret.fromJSON(object.secret) }
         : undefined,
     };
   },
@@ -101,6 +128,12 @@ export const ApiObject = {
     }
     if (message.resource?.$case === "namespace") {
       obj.namespace = Namespace.toJSON(message.resource.namespace);
+    }
+    if (message.resource?.$case === "configMap") {
+      obj.configMap = ConfigMap.toJSON(message.resource.configMap);
+    }
+    if (message.resource?.$case === "secret") {
+      obj.secret = Secret.toJSON(message.resource.secret);
     }
     return obj;
   },
@@ -122,6 +155,18 @@ export const ApiObject = {
       object.resource?.namespace !== null
     ) {
       message.resource = { $case: "namespace", namespace: Namespace.fromPartial(object.resource.namespace) };
+    }
+    if (
+      object.resource?.$case === "configMap" &&
+      object.resource?.configMap !== undefined &&
+      object.resource?.configMap !== null
+    ) {
+      message.resource = { $case: "configMap", configMap: ConfigMap.fromPartial(object.resource.configMap) };
+    }
+    if (
+      object.resource?.$case === "secret" && object.resource?.secret !== undefined && object.resource?.secret !== null
+    ) {
+      message.resource = { $case: "secret", secret: Secret.fromPartial(object.resource.secret) };
     }
     return message;
   },
