@@ -100,6 +100,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const nodes: SimNode[] = [];
   const teardown = async () => {
     try {
+      // Test files stop what they start; a worker that died cannot, so its etcd, masters
+      // and agents (all with data under RUNS_DIR) are stopped here.
+      for (const pid of await pidsMentioning(`${RUNS_DIR}/`)) {
+        log(`stopping process ${pid} left running by a test file`);
+        await terminate(pid, 3_000).catch(() => undefined);
+      }
       log(`removing ${nodes.length} simulated node(s) and the LAN`);
       await teardownNodes(nodes);
       await fs.rm(STATE_FILE, { force: true });
