@@ -84,7 +84,7 @@ export class DesiredPodsStore {
     if (!this.lastWritten) await this.load().catch(() => undefined);
     const print = fingerprintOf(pods);
     if (this.lastWritten?.equals(print)) return false;
-    const bytes = DesiredPods.encode({ pods: pods.map(stripForAgent), revision }).finish();
+    const bytes = DesiredPods.encode(DesiredPods.fromPartial({ pods: pods.map(stripForAgent), revision })).finish();
     const tmp = `${this.file}.tmp`;
     try {
       await fs.mkdir(this.dataDir, { recursive: true });

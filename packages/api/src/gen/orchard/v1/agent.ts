@@ -19,6 +19,7 @@ import {
 import Long from "long";
 import _m0 from "protobufjs/minimal";
 import { ExecExit, ExecStart, LogsRequest, TerminalSize } from "./cluster";
+import { ConfigMap, Secret } from "./config";
 import { NodeStatus, ResourceUsage } from "./node";
 import { Pod, PodStatus } from "./pod";
 
@@ -76,6 +77,12 @@ export interface DesiredPods {
   pods: Pod[];
   /** The etcd revision the set was read at. */
   revision: string;
+  /**
+   * The ConfigMaps and Secrets these pods reference (env, envFrom, volumes,
+   * imagePullSecrets) and nothing else: a node sees only what its pods use.
+   */
+  configMaps: ConfigMap[];
+  secrets: Secret[];
 }
 
 export interface NodeStatusUpdate {
@@ -771,7 +778,7 @@ export const Welcome = {
 };
 
 function createBaseDesiredPods(): DesiredPods {
-  return { pods: [], revision: "" };
+  return { pods: [], revision: "", configMaps: [], secrets: [] };
 }
 
 export const DesiredPods = {
@@ -781,6 +788,12 @@ export const DesiredPods = {
     }
     if (message.revision !== "") {
       writer.uint32(18).string(message.revision);
+    }
+    for (const v of message.configMaps) {
+      ConfigMap.encode(v!, writer.uint32(26).fork()).ldelim();
+    }
+    for (const v of message.secrets) {
+      Secret.encode(v!, writer.uint32(34).fork()).ldelim();
     }
     return writer;
   },
@@ -806,6 +819,20 @@ export const DesiredPods = {
 
           message.revision = reader.string();
           continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.configMaps.push(ConfigMap.decode(reader, reader.uint32()));
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.secrets.push(Secret.decode(reader, reader.uint32()));
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -819,6 +846,10 @@ export const DesiredPods = {
     return {
       pods: globalThis.Array.isArray(object?.pods) ? object.pods.map((e: any) => Pod.fromJSON(e)) : [],
       revision: isSet(object.revision) ? globalThis.String(object.revision) : "",
+      configMaps: globalThis.Array.isArray(object?.configMaps)
+        ? object.configMaps.map((e: any) => ConfigMap.fromJSON(e))
+        : [],
+      secrets: globalThis.Array.isArray(object?.secrets) ? object.secrets.map((e: any) => Secret.fromJSON(e)) : [],
     };
   },
 
@@ -830,6 +861,12 @@ export const DesiredPods = {
     if (message.revision !== "") {
       obj.revision = message.revision;
     }
+    if (message.configMaps?.length) {
+      obj.configMaps = message.configMaps.map((e) => ConfigMap.toJSON(e));
+    }
+    if (message.secrets?.length) {
+      obj.secrets = message.secrets.map((e) => Secret.toJSON(e));
+    }
     return obj;
   },
 
@@ -840,6 +877,8 @@ export const DesiredPods = {
     const message = createBaseDesiredPods();
     message.pods = object.pods?.map((e) => Pod.fromPartial(e)) || [];
     message.revision = object.revision ?? "";
+    message.configMaps = object.configMaps?.map((e) => ConfigMap.fromPartial(e)) || [];
+    message.secrets = object.secrets?.map((e) => Secret.fromPartial(e)) || [];
     return message;
   },
 };
