@@ -72,6 +72,8 @@ describe('nodes', () => {
       const info = n.status?.nodeInfo ?? {};
       expect(info.architecture, `${n.metadata.name} architecture`).toMatch(/^(amd64|arm64|arm)$/);
       expect(info.kernelVersion, `${n.metadata.name} kernel`).toBeTruthy();
+      expect(info.operatingSystem, `${n.metadata.name} operatingSystem`).toBe('linux');
+      expect(info.osImage, `${n.metadata.name} osImage`).toBeTruthy();
       expect(Number.parseInt(String(n.status?.capacity?.cpu ?? '0'), 10), `${n.metadata.name} cpu capacity`).toBeGreaterThan(0);
       expect(String(n.status?.capacity?.memory ?? ''), `${n.metadata.name} memory capacity`).not.toBe('');
     }
@@ -272,6 +274,40 @@ spec:
     const d = await c().cli(['delete', 'pod', 'published']);
     expect(d.code, describeResult(['delete', 'pod', 'published'], d)).toBe(0);
     await waitFor('the containers of published to go', async () => (await c().podContainers(node, 'published')).length === 0, { timeoutMs: 30_000 });
+  });
+});
+
+describe('phases', () => {
+  const job = (name: string, exitCode: number) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: main
+      image: ${TEST_IMAGES.busybox}
+      command: ["sh", "-c", "sleep 1; exit ${exitCode}"]
+`;
+
+  it('a container that exits 0 under restartPolicy Never makes the pod Succeeded, exit 3 Failed', async () => {
+    const r = await c().cli(['apply', '-f', '-'], { input: `${job('job-ok', 0)}---\n${job('job-bad', 3)}` });
+    expect(r.code, describeResult(['apply', '-f', '-'], r)).toBe(0);
+    const ok = await c().waitPodPhase('job-ok', 'Succeeded', 30_000);
+    const bad = await c().waitPodPhase('job-bad', 'Failed', 30_000);
+    const term = (p: Record<string, any>) => (p.status?.containerStatuses ?? [])[0]?.state?.terminated;
+    expect(term(ok)?.exitCode ?? 0, JSON.stringify(ok.status)).toBe(0);
+    expect(term(bad)?.exitCode, JSON.stringify(bad.status)).toBe(3);
+    const table = parseTable(await orchardOk(c().cli, ['get', 'pods']));
+    expect(table.find((x) => x.NAME === 'job-ok')?.STATUS).toBe('Completed');
+    expect(table.find((x) => x.NAME === 'job-bad')?.STATUS).toBe('Error');
+    // Not restarted: the one container ran once.
+    const node = nodeByName(String(bad.spec?.nodeName));
+    const app = (await c().podContainers(node, 'job-bad')).filter((x) => x.labels['io.orchard.container.name'] === 'main');
+    expect(app.map((x) => x.restartCount)).toEqual([0]);
+    const d = await c().cli(['delete', 'pods', 'job-ok', 'job-bad']);
+    expect(d.code, describeResult(['delete', 'pods', 'job-ok', 'job-bad'], d)).toBe(0);
   });
 });
 
