@@ -19,3 +19,4 @@ export * from './defaults';
 export * from './resources';
 export * from './field-errors';
 export * from './pod-validation';
+export * from './config-validation';

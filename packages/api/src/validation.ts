@@ -6,6 +6,7 @@ import { kindOf, metaOf } from './kinds';
 import { validateMeta } from './meta-validation';
 import { checkDns1123Label, checkDns1123Subdomain, checkLabelValue, checkQualifiedName } from './names';
 import { TAINT_EFFECTS, validatePodSpec } from './pod-validation';
+import { validateConfigMapData, validateSecretData } from './config-validation';
 
 /**
  * Every problem of an object, as Kubernetes field errors. Pure and allocation-light: the
@@ -25,6 +26,14 @@ export function objectErrors(obj: ApiObject): FieldError[] {
       break;
     case 'namespace':
       validateMeta(r.namespace.metadata, false, checkDns1123Label, errs);
+      break;
+    case 'configMap':
+      validateMeta(r.configMap.metadata, true, checkDns1123Subdomain, errs);
+      validateConfigMapData(r.configMap, errs);
+      break;
+    case 'secret':
+      validateMeta(r.secret.metadata, true, checkDns1123Subdomain, errs);
+      validateSecretData(r.secret, errs);
       break;
     case undefined:
       errs.required('kind');

@@ -41,6 +41,7 @@ import {
 import type { IdSource } from '../ids';
 import type { ObjectStore, StoreEvent, StoreWatch, WriteOp } from '../store/object-store';
 import { mergeForApply, type ApplyAction } from './apply-merge';
+import { mergeSecretStringData } from './secret-string-data';
 
 /** Kubernetes' default grace period when a pod names none. */
 const DEFAULT_GRACE_SECONDS = 30;
@@ -322,7 +323,8 @@ function eventType(ev: StoreEvent, selector: LabelSelectorParsed): string | unde
 /** Defaults and validates one object of an apply. */
 function admit(obj: ApiObject, index: number): ApiObject {
   if (!obj.resource) throw new BadRequestError(`object ${index + 1}: no kind (expected one of Pod, Node, Namespace)`);
-  const defaulted = withDefaults(cloneObject(obj));
+  // stringData is write-only: merged into data before validation, never stored.
+  const defaulted = mergeSecretStringData(withDefaults(cloneObject(obj)));
   validateObject(defaulted);
   return defaulted;
 }
