@@ -26,6 +26,7 @@ import { GrpcServer } from './server';
 import { Informer } from './store/cache';
 import { ObjectStore } from './store/object-store';
 import { PodsByNode } from './store/pods-by-node';
+import { PodConfigObjects } from './nodes/pod-references';
 import { VERSION } from './version';
 
 export interface MasterDeps {
@@ -87,7 +88,10 @@ export class Master {
 
     const pods = new Informer(store, kindByCase('pod'), log);
     const nodes = new Informer(store, kindByCase('node'), log);
-    this.informers = [pods, nodes];
+    // ConfigMaps and Secrets go to the nodes whose pods use them.
+    const configMaps = new Informer(store, kindByCase('configMap'), log);
+    const secrets = new Informer(store, kindByCase('secret'), log);
+    this.informers = [pods, nodes, configMaps, secrets];
     // The node streams must not send a node an empty pod set before the cache is loaded.
     await Promise.all(this.informers.map((i) => i.start()));
     const podsByNode = new PodsByNode(pods);
@@ -119,6 +123,7 @@ export class Master {
       store,
       pods,
       podsByNode,
+      configObjects: new PodConfigObjects(configMaps, secrets),
       leases: (this.nodeLeases = new EtcdNodeLeases(etcd)),
       clock,
       ids,

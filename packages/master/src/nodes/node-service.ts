@@ -32,6 +32,7 @@ import type { IdSource } from '../ids';
 import type { Informer } from '../store/cache';
 import type { ObjectStore } from '../store/object-store';
 import type { PodsByNode } from '../store/pods-by-node';
+import { podReferences, type PodConfigObjects, type PodReferences } from './pod-references';
 import { Coalescer } from './coalescer';
 import { findCondition, setCondition } from './conditions';
 import type { NodeLease, NodeLeases } from './node-lease';
@@ -58,6 +59,8 @@ export interface NodeServiceDeps {
   readonly store: ObjectStore;
   readonly pods: Informer;
   readonly podsByNode: PodsByNode;
+  /** The ConfigMaps and Secrets the node's pods use, sent with them (none: never sent). */
+  readonly configObjects?: PodConfigObjects;
   readonly leases: NodeLeases;
   readonly clock: Clock;
   readonly ids: IdSource;
@@ -259,6 +262,9 @@ class NodeSession {
   private nodeName = '';
   private lease: NodeLease | undefined;
   private unsubscribe: (() => void) | undefined;
+  private unsubscribeConfig: (() => void) | undefined;
+  /** What the last desired set referenced: a change of one of these is sent again. */
+  private referenced: PodReferences | undefined;
   private sendTimer: NodeJS.Timeout | undefined;
   private helloTimer: NodeJS.Timeout | undefined;
   private ended = false;
@@ -325,6 +331,9 @@ class NodeSession {
       }),
     );
     this.unsubscribe = deps.podsByNode.subscribe(hello.nodeName, () => this.scheduleSend());
+    this.unsubscribeConfig = deps.configObjects?.onChange((kind, key) => {
+      if ((kind === 'configMap' ? this.referenced?.configMaps : this.referenced?.secrets)?.has(key)) this.scheduleSend();
+    });
     this.sendDesiredPods();
   }
 
@@ -389,7 +398,10 @@ class NodeSession {
       const p = unwrap(cloneObject(o));
       return { ...p, status: undefined } as Pod;
     });
-    this.stream.send(MasterMessage.fromPartial({ message: { $case: 'desiredPods', desiredPods: DesiredPods.fromPartial({ pods: desired, revision: pods.revision }) } }));
+    // A node sees only the ConfigMaps and Secrets its pods use.
+    this.referenced = podReferences(desired);
+    const config = this.svc.deps.configObjects?.objectsFor(this.referenced);
+    this.stream.send(MasterMessage.fromPartial({ message: { $case: 'desiredPods', desiredPods: DesiredPods.fromPartial({ pods: desired, revision: pods.revision, ...config }) } }));
   }
 
   private cleanup(): void {
@@ -398,6 +410,7 @@ class NodeSession {
     clearTimeout(this.helloTimer);
     clearTimeout(this.sendTimer);
     this.unsubscribe?.();
+    this.unsubscribeConfig?.();
     // Not revoked: the node stays live for the grace period, long enough to reconnect.
     this.lease?.release();
     if (this.nodeName) {
