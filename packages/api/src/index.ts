@@ -20,3 +20,4 @@ export * from './resources';
 export * from './field-errors';
 export * from './pod-validation';
 export * from './config-validation';
+export * from './pod-references';
