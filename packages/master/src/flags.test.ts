@@ -26,6 +26,9 @@ describe('parseMasterFlags', () => {
       etcdClientPort: 2379,
       etcdPeerPort: 2380,
       nodeGracePeriodMs: 4000,
+      podEvictionTimeoutMs: 3000,
+      evictionRate: 10,
+      unhealthyZoneThreshold: 0.55,
     });
     expect(f.advertiseAddress).toMatch(/:7443$/);
   });
@@ -40,6 +43,9 @@ describe('parseMasterFlags', () => {
       '--etcd-client-port', '22379',
       '--etcd-peer-port', '22380',
       '--node-grace-period', '10s',
+      '--pod-eviction-timeout', '500ms',
+      '--eviction-rate', '2.5',
+      '--unhealthy-zone-threshold', '70%',
       '--log-level', 'debug',
     ]);
     expect(f).toEqual({
@@ -51,6 +57,9 @@ describe('parseMasterFlags', () => {
       etcdClientPort: 22379,
       etcdPeerPort: 22380,
       nodeGracePeriodMs: 10_000,
+      podEvictionTimeoutMs: 500,
+      evictionRate: 2.5,
+      unhealthyZoneThreshold: 0.7,
       leaderLeaseTtlSeconds: 3,
       serverSecretFile: undefined,
       logLevel: 'debug',
@@ -82,5 +91,15 @@ describe('--config', () => {
   ])('refuses $name', ({ text, error }) => {
     const cfg = file('bad.yaml', text);
     expect(() => parseMasterFlags(['node', 'orchard-master', '--config', cfg], { throwOnError: true })).toThrow(error);
+  });
+});
+
+describe('eviction flags', () => {
+  it.each([
+    { name: 'a zero eviction rate', args: ['--eviction-rate', '0'], error: /--eviction-rate/ },
+    { name: 'a threshold above 100%', args: ['--unhealthy-zone-threshold', '120%'], error: /--unhealthy-zone-threshold/ },
+    { name: 'a malformed eviction timeout', args: ['--pod-eviction-timeout', 'soon'], error: /--pod-eviction-timeout/ },
+  ])('refuses $name', ({ args, error }) => {
+    expect(() => parseMasterFlags(['node', 'orchard-master', ...args], { throwOnError: true })).toThrow(error);
   });
 });

@@ -18,6 +18,12 @@ export interface MasterFlags {
   readonly etcdPeerPort: number;
   /** How long a node may stay silent before it is NotReady (ms). */
   readonly nodeGracePeriodMs: number;
+  /** How long pods stay on an unreachable or not-ready node before eviction, unless they tolerate it longer (ms). */
+  readonly podEvictionTimeoutMs?: number;
+  /** Pods evicted per second across the cluster. */
+  readonly evictionRate?: number;
+  /** Fraction of nodes not Ready (0..1) above which nothing is evicted. */
+  readonly unhealthyZoneThreshold?: number;
   /** Lease TTL of the leader key (seconds). */
   readonly leaderLeaseTtlSeconds: number;
   /** The cluster's server secret; read once mutual TLS is enabled (not yet). */
@@ -48,6 +54,20 @@ function parseListen(value: string): string {
   return value;
 }
 
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
+  return n;
+}
+
+/** A fraction 0..1, or a percentage ("55%"). */
+function parseFraction(value: string): number {
+  const pct = value.endsWith('%');
+  const n = Number(pct ? value.slice(0, -1) : value) / (pct ? 100 : 1);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`expected a fraction between 0 and 1 or a percentage, got "${value}"`);
+  return n;
+}
+
 function parseLevel(value: string): string {
   const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
   if (!levels.includes(value)) throw new InvalidArgumentError(`expected one of ${levels.join(', ')}`);
@@ -68,6 +88,9 @@ export function masterCommand(): Command {
     .option('--etcd-client-port <port>', 'client port of the embedded etcd (loopback)', parsePort, 2379)
     .option('--etcd-peer-port <port>', 'peer port of the embedded etcd (loopback)', parsePort, 2380)
     .option('--node-grace-period <duration>', 'how long a node may stay silent before it is marked NotReady', '4s')
+    .option('--pod-eviction-timeout <duration>', 'how long pods stay on an unreachable or not-ready node before they are evicted (a pod\'s tolerationSeconds overrides it)', '3s')
+    .option('--eviction-rate <per-second>', 'pods evicted per second across the cluster, so a network blip cannot empty it', parsePositive, 10)
+    .option('--unhealthy-zone-threshold <fraction>', 'when more than this fraction of nodes is not ready (e.g. 0.55 or 55%), nothing is evicted: the master is probably the one cut off', parseFraction, 0.55)
     .option('--leader-lease-ttl <seconds>', 'lease TTL of the leader key: the longest a dead leader delays the next', parsePort, 3)
     .option('--server-secret-file <file>', 'file holding the cluster server secret (for mutual TLS; not read yet)')
     .option('--log-level <level>', 'trace, debug, info, warn, error', parseLevel, process.env.ORCHARD_LOG_LEVEL ?? 'info');
@@ -90,6 +113,9 @@ export function parseMasterFlags(argv: readonly string[], opts: { throwOnError?:
     etcdClientPort: number;
     etcdPeerPort: number;
     nodeGracePeriod: string;
+    podEvictionTimeout: string;
+    evictionRate: number;
+    unhealthyZoneThreshold: number;
     leaderLeaseTtl: number;
     serverSecretFile?: string;
     logLevel: string;
@@ -99,6 +125,12 @@ export function parseMasterFlags(argv: readonly string[], opts: { throwOnError?:
     nodeGracePeriodMs = parseDuration(o.nodeGracePeriod);
   } catch (err) {
     cmd.error(`error: option '--node-grace-period <duration>' argument '${o.nodeGracePeriod}' is invalid. ${(err as Error).message}`);
+  }
+  let podEvictionTimeoutMs: number;
+  try {
+    podEvictionTimeoutMs = parseDuration(o.podEvictionTimeout);
+  } catch (err) {
+    cmd.error(`error: option '--pod-eviction-timeout <duration>' argument '${o.podEvictionTimeout}' is invalid. ${(err as Error).message}`);
   }
   const [host, port] = [o.listen.slice(0, o.listen.lastIndexOf(':')), o.listen.slice(o.listen.lastIndexOf(':') + 1)];
   const wildcard = host === '0.0.0.0' || host === '::' || host === '[::]';
@@ -111,6 +143,9 @@ export function parseMasterFlags(argv: readonly string[], opts: { throwOnError?:
     etcdClientPort: o.etcdClientPort,
     etcdPeerPort: o.etcdPeerPort,
     nodeGracePeriodMs,
+    podEvictionTimeoutMs,
+    evictionRate: o.evictionRate,
+    unhealthyZoneThreshold: o.unhealthyZoneThreshold,
     leaderLeaseTtlSeconds: o.leaderLeaseTtl,
     serverSecretFile: o.serverSecretFile,
     logLevel: o.logLevel,

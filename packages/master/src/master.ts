@@ -17,6 +17,7 @@ import { createEtcdClient } from './etcd/client';
 import { EmbeddedEtcd } from './etcd/embedded-etcd';
 import type { MasterFlags } from './flags';
 import { randomIds, type IdSource } from './ids';
+import { NodeControllers } from './nodes/node-controllers';
 import { NodeLifecycle } from './nodes/node-lifecycle';
 import { EtcdNodeLeases } from './nodes/node-lease';
 import { NodeService, nodeServiceHandlers } from './nodes/node-service';
@@ -54,6 +55,7 @@ export class Master {
   private server: GrpcServer | undefined;
   private scheduler: Scheduler | undefined;
   private lifecycle: NodeLifecycle | undefined;
+  private nodeControllers: NodeControllers | undefined;
   private stopping: Promise<void> | undefined;
   /** The port the gRPC server listens on. */
   port = 0;
@@ -103,12 +105,27 @@ export class Master {
 
     this.scheduler = new Scheduler({ store, pods, nodes, podsByNode, clock, log: log.child({ component: 'scheduler' }), fence, place: (p, s) => findPlacement(p, s) });
     this.lifecycle = new NodeLifecycle({ etcd, store, nodes, clock, log: log.child({ component: 'node-lifecycle' }), fence });
+    this.nodeControllers = new NodeControllers({
+      store,
+      nodes,
+      pods,
+      podsByNode,
+      clock,
+      ids,
+      log: log.child({ component: 'node-controllers' }),
+      fence,
+      podEvictionTimeoutMs: flags.podEvictionTimeoutMs ?? 3000,
+      evictionRate: flags.evictionRate ?? 10,
+      unhealthyZoneThreshold: flags.unhealthyZoneThreshold ?? 0.55,
+    });
     election.onLeader(() => {
       this.scheduler!.start();
+      this.nodeControllers!.start();
       this.lifecycle!.start().catch((err: unknown) => log.error({ err }, 'node lifecycle failed to start'));
     });
     election.onFollower(() => {
       void this.scheduler!.stop();
+      this.nodeControllers!.stop();
       void this.lifecycle!.stop();
     });
 
@@ -158,6 +175,7 @@ export class Master {
     };
     await step('scheduler', () => this.scheduler?.stop());
     await step('node lifecycle', () => this.lifecycle?.stop());
+    await step('node controllers', () => this.nodeControllers?.stop());
     await step('election', () => this.election?.stop());
     await step('node streams', () => this.nodeService?.closeAll());
     await step('server', () => this.server?.stop());

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiObject, InvalidError, Pod, metaOf, wrapPod, type Clock } from '@orchard/api';
+import { ApiObject, ConflictError, InvalidError, Pod, metaOf, wrapPod, type Clock } from '@orchard/api';
+import { PINNED_NODE_ANNOTATION } from '../nodes/pinned-pods';
 import { mergeForApply } from './apply-merge';
 
 const clock: Clock = { now: () => Date.UTC(2026, 0, 2, 3, 4, 5), setTimeout: () => ({ cancel: () => undefined }) };
@@ -80,5 +81,18 @@ describe('mergeForApply', () => {
   it('refuses to move a bound pod to another node', () => {
     expect(() => mergeForApply(stored, pod({ nodeName: 'pi2' }), ids, clock)).toThrow(InvalidError);
     expect(() => mergeForApply(stored, pod({ nodeName: 'pi2' }), ids, clock)).toThrow(/spec\.nodeName: Forbidden/);
+  });
+
+  it('refuses an object carrying an older resourceVersion than the stored one', () => {
+    expect(() => mergeForApply(stored, pod({ rv: '6', labels: { a: '1' } }), ids, clock)).toThrow(ConflictError);
+    expect(mergeForApply(stored, pod({ rv: '7', labels: { a: '1' } }), ids, clock).action).toBe('configured');
+  });
+
+  it('marks a pod created with a nodeName as pinned to it, and keeps the mark on re-apply', () => {
+    const created = mergeForApply(undefined, pod({ nodeName: 'pi2' }), ids, clock).object;
+    expect(metaOf(created).annotations[PINNED_NODE_ANNOTATION]).toBe('pi2');
+    expect(metaOf(mergeForApply(undefined, pod({}), ids, clock).object).annotations[PINNED_NODE_ANNOTATION]).toBeUndefined();
+    const reapplied = mergeForApply({ ...created, resource: created.resource }, pod({ nodeName: 'pi2', labels: { a: '1' } }), ids, clock).object;
+    expect(metaOf(reapplied).annotations[PINNED_NODE_ANNOTATION]).toBe('pi2');
   });
 });

@@ -1,15 +1,18 @@
 import {
   ApiObject,
+  ConflictError,
   InvalidError,
   NamespaceStatus,
   ObjectMeta,
   cloneObject,
+  kindOf,
   metaOf,
   rfc3339,
   unwrap,
   type Clock,
 } from '@orchard/api';
 import type { IdSource } from '../ids';
+import { PINNED_NODE_ANNOTATION } from '../nodes/pinned-pods';
 
 /** What applying one object did. */
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
@@ -39,11 +42,22 @@ export function mergeForApply(stored: ApiObject | undefined, incoming: ApiObject
     meta.deletionTimestamp = '';
     meta.deletionGracePeriodSeconds = undefined;
     resetStatus(next);
+    // The user placed this pod by hand: the node lifecycle must never move it elsewhere.
+    if (next.resource?.$case === 'pod' && next.resource.pod.spec?.nodeName) {
+      meta.annotations = { ...meta.annotations, [PINNED_NODE_ANNOTATION]: next.resource.pod.spec.nodeName };
+    }
     return { object: next, action: 'created' };
   }
 
   const old = unwrap(stored);
   const oldMeta = metaOf(stored);
+  // An object read, changed and applied back (cordon, label) carries the version it was
+  // read at: applying it over a newer one would undo someone else's write.
+  if (meta.resourceVersion && meta.resourceVersion !== oldMeta.resourceVersion) {
+    throw new ConflictError(kindOf(stored).plural, meta.name);
+  }
+  const pinned = oldMeta.annotations[PINNED_NODE_ANNOTATION];
+  if (pinned !== undefined) meta.annotations = { ...meta.annotations, [PINNED_NODE_ANNOTATION]: pinned };
   meta.uid = oldMeta.uid;
   meta.creationTimestamp = oldMeta.creationTimestamp;
   meta.resourceVersion = oldMeta.resourceVersion;

@@ -88,7 +88,8 @@ export class ClusterService {
       try {
         return await this.applyOnce(admitted, req.dryRun);
       } catch (err) {
-        if (err instanceof ConflictError && attempt < APPLY_ATTEMPTS) continue;
+        // A conflict with a resourceVersion the client sent is the client's to resolve.
+        if (err instanceof ConflictError && attempt < APPLY_ATTEMPTS && !admitted.some((o) => metaOf(o).resourceVersion)) continue;
         throw err;
       }
     }
