@@ -5,7 +5,9 @@ import { buildNodeStatus, nodeLabels, type HostFacts } from './inventory/invento
 import { DesiredPodsStore } from './pods/desired-store';
 import { PodReconciler } from './pods/reconciler';
 import type { ContainerRuntime, EngineInfo } from './runtime/container-runtime';
-import { NodeSession, type StreamFactory } from './session/node-session';
+import { NodeSession, type StreamFactory, type StreamMessage } from './session/node-session';
+import type { StreamRuntime } from './streams/stream-runtime';
+import { StreamSessions } from './streams/stream-sessions';
 import { AGENT_VERSION } from './version';
 
 /** Samples resource usage of the node's pods (the stats subsystem behind a seam). */
@@ -25,6 +27,8 @@ export interface AgentDeps {
   readHealth?: () => Promise<NodeHealth>;
   /** Replaces the gRPC transport in tests. */
   connect?: StreamFactory;
+  /** The engine's logs and exec (none: such sessions are refused). */
+  streams?: StreamRuntime;
 }
 
 /**
@@ -36,6 +40,7 @@ export class Agent {
   private reconciler?: PodReconciler;
   private session?: NodeSession;
   private healthWatch?: HealthWatch;
+  private streamSessions?: StreamSessions;
   private fromMaster = false;
   private localLoaded = false;
   private store: DesiredPodsStore;
@@ -82,6 +87,16 @@ export class Agent {
       agentVersion: AGENT_VERSION,
     });
     const usage = this.deps.usage;
+    const streams = this.deps.streams;
+    if (streams) {
+      this.streamSessions = new StreamSessions({
+        runtime,
+        streams,
+        nodeName: config.nodeName,
+        send: (out) => this.session?.sendStreamOutput(out) ?? false,
+        logger: logger.child({ component: 'streams' }),
+      });
+    }
     this.session = new NodeSession({
       servers: config.servers,
       hello,
@@ -91,6 +106,8 @@ export class Agent {
       },
       currentStatuses: () => this.reconciler?.currentStatuses() ?? [],
       onDisconnected: (_err, everConnected) => {
+        // The master lost its end of every session with the stream.
+        this.streamSessions?.closeAll();
         if (!everConnected && !this.fromMaster) void this.loadLocalCopy();
       },
       usage: usage ? () => usage(runtime, config.nodeName) : undefined,
@@ -99,6 +116,8 @@ export class Agent {
       random: this.deps.random,
       logger: logger.child({ component: 'session' }),
       connect: this.deps.connect,
+      onStreamMessage: (m) => this.onStreamMessage(m),
+      onDrain: () => this.streamSessions?.drained(),
     });
     this.session.start();
 
@@ -122,7 +141,21 @@ export class Agent {
   async stop(): Promise<void> {
     this.healthWatch?.stop();
     this.session?.stop();
+    this.streamSessions?.closeAll();
     await this.reconciler?.stop();
+  }
+
+  private onStreamMessage(m: StreamMessage): void {
+    const sessions = this.streamSessions;
+    if (m.$case === 'streamOpen') {
+      const { streamId, request } = m.streamOpen;
+      if (!sessions || !request) {
+        this.session?.sendStreamOutput({ streamId, output: { $case: 'exit', exit: { exitCode: -1, error: 'this agent does not serve logs and exec' } } });
+      } else if (request.$case === 'logs') sessions.openLogs(streamId, request.logs);
+      else sessions.openExec(streamId, request.exec);
+    } else if (m.$case === 'streamInput') {
+      if (m.streamInput.input) sessions?.input(m.streamInput.streamId, m.streamInput.input);
+    } else sessions?.close(m.streamClose.streamId);
   }
 
   private applyDesired(pods: Pod[], revision: string): void {

@@ -6,6 +6,7 @@ import { execFileRunner, readPiHealth } from './inventory/pi-health';
 import { formatPreflightFailures, hostPreflightDeps, runPreflight } from './preflight';
 import { DockerRuntime } from './runtime/docker-runtime';
 import { hostFs } from './stats';
+import { DockerStreamRuntime } from './streams/docker-stream-runtime';
 import { cgroupUsageSource } from './usage-source';
 
 async function main(): Promise<void> {
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
     readHealth: async () => (await readPiHealth(piHealthDeps)).health,
     usage: cgroupUsageSource(),
     usageIntervalMs: 15_000,
+    streams: new DockerStreamRuntime(config.dockerSocket),
   });
   await agent.run();
   // The shared clock's timers do not hold the process open (they are unref'd); a daemon

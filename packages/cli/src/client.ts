@@ -12,6 +12,8 @@ import {
   type ListMastersResponse,
   type ListRequest,
   type ListResponse,
+  type TopRequest,
+  type TopResponse,
   type WatchEvent,
   type WatchRequest,
 } from '@orchard/api';
@@ -26,6 +28,8 @@ export interface ClusterApi {
   list(req: ListRequest): Promise<ListResponse>;
   delete(req: DeleteRequest): Promise<DeleteResponse>;
   listMasters(): Promise<ListMastersResponse>;
+  /** Resource usage of nodes or pods (`orchard top`). */
+  top(req: TopRequest): Promise<TopResponse>;
   /**
    * Streams watch events to onEvent until the server ends the stream (resolves), it
    * fails (rejects with a typed error) or signal aborts (resolves).
@@ -140,6 +144,10 @@ export class GrpcClusterClient implements ClusterApi {
 
   listMasters(): Promise<ListMastersResponse> {
     return this.unary<object, ListMastersResponse>((c, r, deadline, cb) => c.listMasters(r, new Metadata(), { deadline }, cb), {});
+  }
+
+  top(req: TopRequest): Promise<TopResponse> {
+    return this.unary<TopRequest, TopResponse>((c, r, deadline, cb) => c.top(r, new Metadata(), { deadline }, cb), req);
   }
 
   async watch(req: WatchRequest, onEvent: (ev: WatchEvent) => void, signal?: AbortSignal): Promise<void> {

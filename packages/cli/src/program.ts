@@ -3,6 +3,7 @@ import { applyCommand } from './commands/apply';
 import { deleteCommand } from './commands/delete';
 import { describeCommand } from './commands/describe';
 import { getCommand } from './commands/get';
+import { topCommand } from './commands/top';
 import { CLI_VERSION, versionCommand } from './commands/version';
 import { CommandErrors, type Context } from './context';
 
@@ -20,7 +21,7 @@ export function buildProgram(ctx: Context): Command {
     writeOut: (s) => ctx.io.stdout(s),
     writeErr: (s) => ctx.io.stderr(s),
   });
-  for (const cmd of [applyCommand(ctx), getCommand(ctx), describeCommand(ctx), deleteCommand(ctx), versionCommand(ctx)]) {
+  for (const cmd of [applyCommand(ctx), getCommand(ctx), describeCommand(ctx), deleteCommand(ctx), topCommand(ctx), versionCommand(ctx)]) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) });
     program.addCommand(cmd);

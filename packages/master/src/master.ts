@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { credentials } from '@grpc/grpc-js';
 import {
   AlreadyExistsError,
   Namespace,
@@ -21,6 +22,8 @@ import { NodeControllers } from './nodes/node-controllers';
 import { NodeLifecycle } from './nodes/node-lifecycle';
 import { EtcdNodeLeases } from './nodes/node-lease';
 import { NodeService, nodeServiceHandlers } from './nodes/node-service';
+import { PeerTopClient, topHandler } from './metrics/top-handler';
+import { TopService } from './metrics/top-service';
 import { findPlacement } from './scheduler/framework/find-placement';
 import { Scheduler } from './scheduler/scheduler';
 import { GrpcServer } from './server';
@@ -51,6 +54,7 @@ export class Master {
   private election: LeaderElection | undefined;
   private registry: MasterRegistry | undefined;
   private nodeService: NodeService | undefined;
+  private peerTop: PeerTopClient | undefined;
   private nodeLeases: EtcdNodeLeases | undefined;
   private server: GrpcServer | undefined;
   private scheduler: Scheduler | undefined;
@@ -148,7 +152,17 @@ export class Master {
       masterName: flags.name,
       gracePeriodMs: flags.nodeGracePeriodMs,
     });
-    this.server = new GrpcServer(clusterServiceHandlers(cluster, log), nodeServiceHandlers(this.nodeService));
+    const nodeService = this.nodeService;
+    const peerTop = (this.peerTop = new PeerTopClient(credentials.createInsecure()));
+    const top = new TopService({
+      store,
+      log: log.child({ component: 'top' }),
+      selfName: flags.name,
+      reports: () => nodeService.usageReports(),
+      masters: () => MasterRegistry.list(etcd, undefined),
+      askPeer: (address, req) => peerTop.ask(address, req),
+    });
+    this.server = new GrpcServer({ ...clusterServiceHandlers(cluster, log), top: topHandler(top, log) }, nodeServiceHandlers(this.nodeService));
     this.port = await this.server.listen(flags.listen);
     election.start();
     log.info({ listen: flags.listen, port: this.port, etcd: urls, name: flags.name, version: VERSION }, 'orchard-master serving');
@@ -179,6 +193,7 @@ export class Master {
     await step('election', () => this.election?.stop());
     await step('node streams', () => this.nodeService?.closeAll());
     await step('server', () => this.server?.stop());
+    await step('peer clients', async () => this.peerTop?.close());
     await step('status writes', async () => {
       await this.nodeService?.podStatusWrites.idle();
       await this.nodeService?.nodeStatusWrites.idle();

@@ -9,6 +9,7 @@ import {
   type MasterMessage,
   type NodeStatus,
   type PodStatusUpdate,
+  type StreamOutput,
   type UsageReport,
 } from '@orchard/api';
 import { nodeChannelCredentials } from './credentials';
@@ -68,7 +69,14 @@ export interface NodeSessionOptions {
   logger: Logger;
   connect?: StreamFactory;
   reconnect?: ReconnectPolicy;
+  /** A logs/exec session message from the master (stream_open, stream_input, stream_close). */
+  onStreamMessage?: (m: StreamMessage) => void;
+  /** The node stream's send buffer drained after sendStreamOutput returned false. */
+  onDrain?: () => void;
 }
+
+/** The master's messages about logs and exec sessions. */
+export type StreamMessage = Extract<NonNullable<MasterMessage['message']>, { $case: 'streamOpen' | 'streamInput' | 'streamClose' }>;
 
 /** How long a master may take to answer Hello with Welcome. */
 const WELCOME_TIMEOUT_MS = 15_000;
@@ -141,6 +149,21 @@ export class NodeSession {
     this.send({ message: { $case: 'podStatus', podStatus: update } });
   }
 
+  /**
+   * Sends logs/exec session output. False when the stream's buffer is full (wait for
+   * onDrain) or there is no stream (its sessions are gone with it).
+   */
+  sendStreamOutput(out: StreamOutput): boolean {
+    const cur = this.current;
+    if (!cur?.welcomed) return false;
+    try {
+      return cur.stream.write({ message: { $case: 'streamOutput', streamOutput: out } });
+    } catch (err) {
+      this.opts.logger.debug({ err }, 'write on node stream failed');
+      return false;
+    }
+  }
+
   private send(msg: AgentMessage): boolean {
     const cur = this.current;
     if (!cur?.welcomed) return false;
@@ -190,6 +213,7 @@ export class NodeSession {
     conn.stream.on('data', (msg: MasterMessage) => this.onMessage(entry, address, msg));
     conn.stream.on('error', (err: Error) => onEnd(err));
     conn.stream.on('end', () => onEnd());
+    conn.stream.on('drain', () => this.opts.onDrain?.());
     conn.stream.on('close', () => onEnd());
     conn.stream.write({ message: { $case: 'hello', hello } });
     // A master that accepts the stream but never answers is as good as none.
@@ -217,6 +241,11 @@ export class NodeSession {
         this.opts.onDesiredPods(m.desiredPods);
         break;
       case 'heartbeat':
+        break;
+      case 'streamOpen':
+      case 'streamInput':
+      case 'streamClose':
+        this.opts.onStreamMessage?.(m);
         break;
     }
   }

@@ -3,6 +3,7 @@ import {
   DeleteResponse,
   ListMastersResponse,
   ListResponse,
+  TopResponse,
   NotFoundError,
   UnavailableError,
   kindOf,
@@ -17,6 +18,8 @@ import {
   type GetRequest,
   type ListRequest,
   type MasterInfo,
+  type TopRequest,
+  type UsageRow,
   type WatchEvent,
   type WatchRequest,
 } from '@orchard/api';
@@ -33,6 +36,8 @@ export class FakeCluster implements ClusterApi {
   readonly requests: Array<{ method: string; req: unknown }> = [];
   masters: MasterInfo[] = [];
   watchEvents: WatchEvent[] = [];
+  /** What top answers, whatever it is asked. */
+  usageRows: UsageRow[] = [];
   /** Gets of a deleted object that still find it (a pod that takes a while to stop). */
   lingerGets = 0;
   private lingering = new Map<string, ApiObject>();
@@ -101,6 +106,11 @@ export class FakeCluster implements ClusterApi {
   async listMasters(): Promise<ListMastersResponse> {
     this.requests.push({ method: 'listMasters', req: {} });
     return ListMastersResponse.fromPartial({ masters: this.masters });
+  }
+
+  async top(req: TopRequest): Promise<TopResponse> {
+    this.requests.push({ method: 'top', req });
+    return TopResponse.fromPartial({ rows: this.usageRows });
   }
 
   /** Watch streams that break (UNAVAILABLE) after this many events; one entry per call. */

@@ -104,6 +104,11 @@ export class NodeService {
     return this.usage.get(nodeName);
   }
 
+  /** The last usage report of every node whose stream this master holds. */
+  usageReports(): ReadonlyMap<string, UsageReport> {
+    return this.usage;
+  }
+
   /** Number of connected agents. */
   get connectedNodes(): number {
     return this.sessions.size;
@@ -124,7 +129,11 @@ export class NodeService {
 
   /** @internal */
   unregister(name: string, session: NodeSession): void {
-    if (this.sessions.get(name) === session) this.sessions.delete(name);
+    if (this.sessions.get(name) === session) {
+      this.sessions.delete(name);
+      // Usage is answered by the master holding the node's stream; this one no longer does.
+      this.usage.delete(name);
+    }
   }
 
   /** @internal */
