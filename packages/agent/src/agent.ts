@@ -1,4 +1,5 @@
-import type { Clock, Hello, Logger, NodeHealth, NodeStatus, Pod, UsageReport } from '@orchard/api';
+import path from 'node:path';
+import type { Clock, DesiredPods, Hello, Logger, NodeHealth, NodeStatus, Pod, UsageReport } from '@orchard/api';
 import type { AgentConfig } from './flags';
 import { HealthWatch } from './inventory/health-watch';
 import { buildNodeStatus, nodeLabels, type HostFacts } from './inventory/inventory';
@@ -75,6 +76,7 @@ export class Agent {
       logger: logger.child({ component: 'pods' }),
       nodeName: config.nodeName,
       pauseImage: config.pauseImage,
+      podFilesDir: path.join(config.dataDir, 'pods'),
       hostIP: () => hostIP,
       onStatus: (u) => this.session?.sendPodStatus(u),
     });
@@ -102,7 +104,7 @@ export class Agent {
       hello,
       onDesiredPods: (set) => {
         this.fromMaster = true;
-        this.applyDesired(set.pods, set.revision);
+        this.applyDesired(set.pods, set.revision, set);
       },
       currentStatuses: () => this.reconciler?.currentStatuses() ?? [],
       onDisconnected: (_err, everConnected) => {
@@ -158,8 +160,8 @@ export class Agent {
     } else sessions?.close(m.streamClose.streamId);
   }
 
-  private applyDesired(pods: Pod[], revision: string): void {
-    this.reconciler?.setDesired(pods);
+  private applyDesired(pods: Pod[], revision: string, config?: Pick<DesiredPods, 'configMaps' | 'secrets'>): void {
+    this.reconciler?.setDesired(pods, config);
     this.store
       .save(pods, revision)
       .then((wrote) => wrote && this.deps.logger.debug({ pods: pods.length }, 'saved local copy of desired pods'))

@@ -4,6 +4,8 @@ import { CRASH_LOOP_BACKOFF } from './backoff';
 import { ContainerConfigError, appContainerSpec } from './container-config';
 import { LABEL_SPEC_HASH, attemptOf, gracePeriodSeconds } from './container-labels';
 import { ImageNeverPullError } from './image-puller';
+import { pullAuthFor } from './pull-secrets';
+import type { RegistryAuth } from '../runtime/container-runtime';
 import { RUNNING } from './observed';
 import { hasExited, type WaitingReason } from './pod-status';
 import { terminateContainers } from './pod-termination';
@@ -89,7 +91,7 @@ export async function syncContainer(
     }
   }
 
-  if (!(await ensureImage(ctx, key, container, state, waiting))) return acted;
+  if (!(await ensureImage(ctx, key, container, state, waiting, pullAuthFor(pod, container.image, ctx.config)))) return acted;
 
   let spec;
   try {
@@ -99,6 +101,8 @@ export async function syncContainer(
       podIP: infra.ipAddress,
       hostIP: ctx.hostIP(),
       attempt,
+      config: ctx.config,
+      projected: state.projected,
     });
   } catch (err) {
     if (!(err instanceof ContainerConfigError)) throw err;
@@ -138,6 +142,7 @@ async function ensureImage(
   container: Container,
   state: PodState,
   waiting: Map<string, WaitingReason>,
+  auth?: RegistryAuth,
 ): Promise<boolean> {
   const uid = key.slice(0, key.indexOf('/'));
   const failure = state.pullFailures.get(container.name);
@@ -150,7 +155,7 @@ async function ensureImage(
     return false;
   }
   try {
-    await ctx.puller.ensure(container.image, container.imagePullPolicy);
+    await ctx.puller.ensure(container.image, container.imagePullPolicy, auth);
     state.pullFailures.delete(container.name);
     ctx.pullBackoff.reset(key);
     return true;

@@ -1,9 +1,11 @@
-import type { Clock, Container, Logger, Pod, PodStatus, PodStatusUpdate } from '@orchard/api';
+import type { Clock, ConfigMap, Container, Logger, Pod, PodStatus, PodStatusUpdate, Secret } from '@orchard/api';
 import type { ContainerDetails, ContainerRuntime, ContainerSummary } from '../runtime/container-runtime';
 import { ContainerNotFoundError } from '../runtime/errors';
 import { Backoff, CRASH_LOOP_BACKOFF } from './backoff';
 import { LABEL_POD_UID, gracePeriodSeconds, nodeSelectorLabels } from './container-labels';
 import { ImagePuller } from './image-puller';
+import { ConfigVolumes } from './config-files';
+import { PodConfig } from './pod-config';
 import { KeyedQueue } from './keyed-queue';
 import { signature } from './observed';
 import { podFingerprint } from './pod-fingerprint';
@@ -27,6 +29,8 @@ export interface PodReconcilerOptions {
   resyncIntervalMs?: number;
   /** Pods synced in parallel (default 8). */
   concurrency?: number;
+  /** Where configMap and secret volumes are projected (none: such volumes are refused). */
+  podFilesDir?: string;
 }
 
 /** Retry delay for a sync that failed for a reason outside the pod (engine unreachable). */
@@ -50,6 +54,8 @@ export class PodReconciler {
   /** Until the first desired set arrives nothing is removed: an empty view is not "no pods". */
   private desiredKnown = false;
   private readonly states = new Map<string, PodState>();
+  /** The ConfigMaps and Secrets of the last desired set (memory only). */
+  private readonly podConfig = new PodConfig();
   private readonly queue: KeyedQueue;
   private readonly ctx: SyncContext;
   private events?: { close(): void };
@@ -68,6 +74,8 @@ export class PodReconciler {
       pauseImage: opts.pauseImage,
       hostIP: opts.hostIP,
       puller: new ImagePuller(opts.runtime),
+      config: this.podConfig,
+      configVolumes: new ConfigVolumes(opts.podFilesDir),
       restartBackoff: new Backoff(opts.clock, CRASH_LOOP_BACKOFF),
       pullBackoff: new Backoff(opts.clock, CRASH_LOOP_BACKOFF),
       sandboxBackoff: new Backoff(opts.clock, CRASH_LOOP_BACKOFF),
@@ -96,9 +104,12 @@ export class PodReconciler {
 
   /**
    * Replaces the desired set (the complete set of pods bound to this node). Pods whose
-   * spec or metadata changed, new pods and vanished pods are synced.
+   * spec or metadata changed, new pods, vanished pods and pods whose ConfigMaps or
+   * Secrets changed are synced. Without `config` (the local copy) the last known
+   * ConfigMaps and Secrets stay.
    */
-  setDesired(pods: readonly Pod[]): void {
+  setDesired(pods: readonly Pod[], config?: { configMaps: readonly ConfigMap[]; secrets: readonly Secret[] }): void {
+    if (config) this.podConfig.set(config.configMaps, config.secrets);
     const next = new Map<string, Pod>();
     const prints = new Map<string, Buffer>();
     const changed: string[] = [];
@@ -106,7 +117,7 @@ export class PodReconciler {
       const uid = pod.metadata?.uid;
       if (!uid) continue;
       next.set(uid, pod);
-      const print = podFingerprint(pod);
+      const print = Buffer.concat([podFingerprint(pod), Buffer.from(this.podConfig.fingerprint(pod))]);
       prints.set(uid, print);
       const before = this.fingerprints.get(uid);
       if (!before || !before.equals(print)) changed.push(uid);
@@ -284,6 +295,7 @@ export class PodReconciler {
 
   /** Removes the pod's own volumes (emptyDir), once its containers are gone. */
   private async removeVolumes(uid: string): Promise<void> {
+    await this.ctx.configVolumes.removePod(uid);
     const volumes = await this.opts.runtime.listVolumes({ ...nodeSelectorLabels(this.opts.nodeName), [LABEL_POD_UID]: uid });
     await Promise.all(volumes.map((v) => this.opts.runtime.removeVolume(v.name)));
   }

@@ -2,11 +2,15 @@ import type { Clock, Logger, PodStatusUpdate } from '@orchard/api';
 import type { ContainerDetails, ContainerRuntime } from '../runtime/container-runtime';
 import type { Backoff } from './backoff';
 import type { ImagePuller } from './image-puller';
+import type { ConfigVolumes, ProjectedVolume } from './config-files';
+import type { ConfigLookup } from './pod-config';
 
 /** What the reconciler remembers about a pod between syncs (all of it can be lost safely). */
 export interface PodState {
   pullFailures: Map<string, { at: number; message: string; reason: string }>;
   sandboxFailure?: { at: number; message: string };
+  /** The pod's configMap and secret volumes as last projected. */
+  projected?: Map<string, ProjectedVolume>;
   lastUpdate?: PodStatusUpdate;
   timer?: { at: number; cancel(): void };
   /**
@@ -26,6 +30,9 @@ export interface SyncContext {
   pauseImage: string;
   hostIP(): string;
   puller: ImagePuller;
+  /** The ConfigMaps and Secrets the desired pods reference. */
+  config: ConfigLookup;
+  configVolumes: ConfigVolumes;
   restartBackoff: Backoff;
   pullBackoff: Backoff;
   sandboxBackoff: Backoff;
