@@ -8,6 +8,9 @@ import {
 import { ContainerConfigError } from './container-config-error';
 import { appSpecHash, infraSpecHash } from './spec-hash';
 import { containerMounts } from './volume-mounts';
+import type { ProjectedVolume } from './config-files';
+import { NO_CONFIG, envFromValues, keyRefValue } from './env-resolver';
+import type { ConfigLookup } from './pod-config';
 
 export { ContainerConfigError };
 
@@ -20,6 +23,10 @@ export interface AppContainerContext {
   podIP: string;
   hostIP: string;
   attempt: number;
+  /** The ConfigMaps and Secrets env references read (none: every reference is missing). */
+  config?: ConfigLookup;
+  /** The pod's configMap and secret volumes as projected on the node. */
+  projected?: ReadonlyMap<string, ProjectedVolume>;
 }
 
 /** Docker's CPU period; a CPU limit of 1 core = NanoCpus 1e9. */
@@ -83,7 +90,7 @@ export function infraContainerSpec(pod: Pod, pauseImage: string, nodeName: strin
  */
 export function appContainerSpec(pod: Pod, container: Container, ctx: AppContainerContext): ContainerCreateSpec {
   const field = (f: string) => `spec.containers[${container.name}].${f}`;
-  const env = resolveEnv(pod, container.env, ctx, field);
+  const env = resolveEnv(pod, container, ctx, field);
   const expand = (list: readonly string[]) => list.map((a) => expandVars(a, env));
   const spec: ContainerCreateSpec = {
     name: containerName(pod, container.name, ctx.attempt),
@@ -112,7 +119,7 @@ export function appContainerSpec(pod: Pod, container: Container, ctx: AppContain
   spec.cpuShares = Math.max(MIN_SHARES, Math.floor(((cpuRequest ?? 0) * SHARES_PER_CORE) / 1000));
   if (memoryLimit !== undefined && memoryLimit > 0) spec.memoryBytes = memoryLimit;
   applySecurityContext(spec, pod, container, field);
-  const mounts = containerMounts(pod, container, ctx.nodeName, field);
+  const mounts = containerMounts(pod, container, ctx.nodeName, field, ctx.projected);
   if (mounts.length > 0) spec.mounts = mounts;
   return spec;
 }
@@ -176,16 +183,20 @@ function fieldValue(pod: Pod, path: string, ctx: AppContainerContext): string | 
 }
 
 /**
- * Resolves env in order (a later duplicate wins). $(VAR) references to variables defined
- * earlier are expanded and $$ escapes, as Kubernetes does.
+ * Resolves envFrom, then env in order (a later duplicate wins), as Kubernetes does.
+ * $(VAR) references to variables defined earlier are expanded and $$ escapes. A
+ * ConfigMap or Secret reference that cannot be resolved names what is missing
+ * (`couldn't find key K in ConfigMap ns/name`).
  */
 function resolveEnv(
   pod: Pod,
-  env: readonly EnvVar[],
+  container: Container,
   ctx: AppContainerContext,
   field: (f: string) => string,
 ): Map<string, string> {
-  const values = new Map<string, string>();
+  const config = ctx.config ?? NO_CONFIG;
+  const env: readonly EnvVar[] = container.env;
+  const values = envFromValues(pod, container, config);
   env.forEach((e, i) => {
     let value: string | undefined;
     const from = e.valueFrom;
@@ -196,9 +207,12 @@ function resolveEnv(
           `${field(`env[${i}].valueFrom.fieldRef.fieldPath`)}: unsupported field path "${from.fieldRef.fieldPath}"`,
         );
       }
-    } else if (from?.configMapKeyRef || from?.secretKeyRef || from?.resourceFieldRef) {
-      const kind = from.configMapKeyRef ? 'configMapKeyRef' : from.secretKeyRef ? 'secretKeyRef' : 'resourceFieldRef';
-      throw new ContainerConfigError(`${field(`env[${i}].valueFrom.${kind}`)}: not supported by this agent yet`);
+    } else if (from?.configMapKeyRef || from?.secretKeyRef) {
+      value = keyRefValue(pod, from, config);
+      // An optional reference to something missing leaves the variable unset.
+      if (value === undefined) return;
+    } else if (from?.resourceFieldRef) {
+      throw new ContainerConfigError(`${field(`env[${i}].valueFrom.resourceFieldRef`)}: not supported by this agent yet`);
     } else {
       value = expandVars(e.value, values);
     }

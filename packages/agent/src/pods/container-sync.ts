@@ -8,7 +8,8 @@ import { pullAuthFor } from './pull-secrets';
 import type { RegistryAuth } from '../runtime/container-runtime';
 import { RUNNING } from './observed';
 import { hasExited, type WaitingReason } from './pod-status';
-import { terminateContainers } from './pod-termination';
+import { runHandler } from '../probes/run-handler';
+import { stopGracefully, terminateContainers } from './pod-termination';
 import { appSpecHash } from './spec-hash';
 import type { PodState, SyncContext } from './sync-context';
 
@@ -61,7 +62,7 @@ export async function syncContainer(
   const attempt = current ? attemptOf(current.labels) + 1 : 0;
 
   if (current && current.labels[LABEL_SPEC_HASH] !== appSpecHash(container, pod)) {
-    await terminateContainers(runtime, [current], gracePeriodSeconds(pod));
+    await terminateContainers(runtime, [current], gracePeriodSeconds(pod), { pod, podIP: infra.ipAddress, clock, logger: ctx.logger });
     ctx.restartBackoff.reset(key);
     current = undefined;
     acted = true;
@@ -127,8 +128,27 @@ export async function syncContainer(
     // terminated (ContainerCannotRun) and restarts it per the policy, with back-off.
     ctx.logger.info({ err, pod: pod.metadata!.name, container: container.name }, 'container failed to start');
     ctx.requeue(uid);
+    return true;
   }
+  await runPostStart(ctx, pod, container, id, infra.ipAddress);
   return true;
+}
+
+/** The longest a postStart hook may run (Kubernetes sets none; an endless hook must not hold the pod's sync forever). */
+const POST_START_TIMEOUT_MS = 60_000;
+
+/**
+ * Runs the container's postStart hook right after it started. A failed hook kills the
+ * container (FailedPostStartHook), which is then restarted per the restart policy.
+ */
+async function runPostStart(ctx: SyncContext, pod: Pod, container: Container, id: string, podIP: string): Promise<void> {
+  const hook = container.lifecycle?.postStart;
+  if (!hook) return;
+  const outcome = await runHandler(hook, { runtime: ctx.runtime, containerId: id, container, podIP }, POST_START_TIMEOUT_MS, 'lifecycle.postStart');
+  if (outcome.ok) return;
+  ctx.logger.warn({ pod: `${pod.metadata!.namespace}/${pod.metadata!.name}`, container: container.name }, `FailedPostStartHook: ${outcome.message}`);
+  const details = await ctx.runtime.inspectContainer(id);
+  await stopGracefully(ctx.runtime, details, gracePeriodSeconds(pod), { pod, podIP, clock: ctx.clock, logger: ctx.logger });
 }
 
 /**

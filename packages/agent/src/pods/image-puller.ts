@@ -35,10 +35,12 @@ export class ImagePuller {
     const effective = effectivePullPolicy(image, policy);
     if (effective !== 'Always' && (await this.runtime.imagePresent(image))) return;
     if (effective === 'Never') throw new ImageNeverPullError(image);
-    let pull = this.inFlight.get(image);
+    // Pods pulling with other credentials do not share a pull (one may be refused).
+    const key = `${image}\0${auth?.serveraddress ?? ''}\0${auth?.username ?? ''}\0${auth?.password ?? ''}`;
+    let pull = this.inFlight.get(key);
     if (!pull) {
-      pull = this.runtime.pullImage(image, auth).finally(() => this.inFlight.delete(image));
-      this.inFlight.set(image, pull);
+      pull = this.runtime.pullImage(image, auth).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pull);
     }
     await pull;
   }

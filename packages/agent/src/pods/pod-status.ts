@@ -28,6 +28,10 @@ export interface ContainerView {
   previous?: ContainerDetails;
   /** Set while the container cannot run or is backing off. */
   waiting?: WaitingReason;
+  /** The readiness probe's verdict on the current container (undefined: no probe says otherwise). */
+  ready?: boolean;
+  /** Whether the current container passed its startup probe (undefined: no probe). */
+  started?: boolean;
 }
 
 export interface PodView {
@@ -91,12 +95,12 @@ export function containerStatus(v: ContainerView): ContainerStatus {
     name: v.name,
     state,
     lastState: last && hasExited(last) ? { terminated: terminatedState(last) } : {},
-    ready: running,
+    ready: running && (v.ready ?? true),
     restartCount: v.current ? attemptOf(v.current.labels) : v.previous ? attemptOf(v.previous.labels) + 1 : 0,
     image: v.image,
     imageId: v.current?.imageId ? `docker://${v.current.imageId}` : '',
     containerId: v.current ? `docker://${v.current.id}` : '',
-    started: running,
+    started: running && (v.started ?? true),
   };
 }
 

@@ -1,16 +1,17 @@
 import type { Clock, ConfigMap, Container, Logger, Pod, PodStatus, PodStatusUpdate, Secret } from '@orchard/api';
 import type { ContainerDetails, ContainerRuntime, ContainerSummary } from '../runtime/container-runtime';
 import { ContainerNotFoundError } from '../runtime/errors';
+import { ProbeManager, type ProbeFailure } from '../probes/probe-manager';
 import { Backoff, CRASH_LOOP_BACKOFF } from './backoff';
 import { LABEL_POD_UID, gracePeriodSeconds, nodeSelectorLabels } from './container-labels';
 import { ImagePuller } from './image-puller';
 import { ConfigVolumes } from './config-files';
 import { PodConfig } from './pod-config';
 import { KeyedQueue } from './keyed-queue';
-import { signature } from './observed';
+import { RUNNING, isInfra, signature } from './observed';
 import { podFingerprint } from './pod-fingerprint';
 import { computePodStatus, sameStatus, type ContainerView } from './pod-status';
-import { labelledGrace, terminateContainers } from './pod-termination';
+import { labelledGrace, stopGracefully, terminateContainers } from './pod-termination';
 import { runPod, type PodOutcome } from './run-pod';
 import type { PodState, SyncContext } from './sync-context';
 
@@ -58,6 +59,7 @@ export class PodReconciler {
   private readonly podConfig = new PodConfig();
   private readonly queue: KeyedQueue;
   private readonly ctx: SyncContext;
+  private readonly probes: ProbeManager;
   private events?: { close(): void };
   private resyncTimer?: { cancel(): void };
   private watchRetry?: { cancel(): void };
@@ -83,6 +85,13 @@ export class PodReconciler {
       requeue: (uid) => this.queue.add(uid),
       observe: (uid) => this.observe(uid),
     };
+    this.probes = new ProbeManager({
+      runtime: opts.runtime,
+      clock: opts.clock,
+      logger: opts.logger,
+      onChange: (uid) => this.queue.add(uid),
+      onFailure: (f) => this.probeFailed(f),
+    });
   }
 
   /** Starts watching Docker events and the periodic resync. */
@@ -99,6 +108,7 @@ export class PodReconciler {
     this.watchRetry?.cancel();
     this.resyncTimer?.cancel();
     for (const s of this.states.values()) s.timer?.cancel();
+    this.probes.stop();
     await this.queue.idle();
   }
 
@@ -211,7 +221,7 @@ export class PodReconciler {
   private stateOf(uid: string): PodState {
     let s = this.states.get(uid);
     if (!s) {
-      s = { pullFailures: new Map() };
+      s = { pullFailures: new Map(), probeFailures: new Map() };
       this.states.set(uid, s);
     }
     return s;
@@ -219,6 +229,7 @@ export class PodReconciler {
 
   private forget(uid: string): void {
     this.states.get(uid)?.timer?.cancel();
+    this.probes.forgetPod(uid);
     this.states.delete(uid);
     this.ctx.restartBackoff.forgetPrefix(`${uid}/`);
     this.ctx.pullBackoff.forgetPrefix(`${uid}/`);
@@ -270,7 +281,9 @@ export class PodReconciler {
         await this.deletePod(pod, observed);
       } else {
         const state = this.stateOf(uid);
-        const outcome = await runPod(this.ctx, pod, state, observed);
+        const survivors = await this.killProbeFailures(pod, state, observed);
+        const outcome = await runPod(this.ctx, pod, state, survivors);
+        if (outcome) this.watchProbes(pod, outcome);
         if (outcome) this.report(pod, state, outcome);
         if (outcome?.converged) state.converged = signature(outcome.converged);
       }
@@ -305,8 +318,9 @@ export class PodReconciler {
     const uid = pod.metadata!.uid;
     const state = this.stateOf(uid);
     state.timer?.cancel();
+    this.probes.forgetPod(uid);
     if (observed.length > 0) {
-      await terminateContainers(this.opts.runtime, observed, gracePeriodSeconds(pod));
+      await terminateContainers(this.opts.runtime, observed, gracePeriodSeconds(pod), this.stopHooks(pod, observed));
       if ((await this.observe(uid)).length > 0) throw new Error(`containers of pod ${pod.metadata!.name} are still present`);
     }
     if (!state.lastUpdate?.deleted) await this.removeVolumes(uid);
@@ -327,6 +341,8 @@ export class PodReconciler {
       current: outcome.groups.get(c.name)?.[0],
       previous: outcome.groups.get(c.name)?.[1],
       waiting: outcome.waiting.get(c.name),
+      ready: this.probeFlag(outcome, c.name, (id) => this.probes.ready(id)),
+      started: this.probeFlag(outcome, c.name, (id) => this.probes.started(id)),
     });
     const status: PodStatus = computePodStatus({
       pod,
@@ -341,6 +357,73 @@ export class PodReconciler {
     });
     if (state.lastUpdate && !state.lastUpdate.deleted && sameStatus(state.lastUpdate.status, status)) return;
     this.emit(state, { namespace: pod.metadata!.namespace, name: pod.metadata!.name, uid: pod.metadata!.uid, status, deleted: false });
+  }
+
+  /** A probe flag of the container's current Docker container (undefined when none). */
+  private probeFlag(outcome: PodOutcome, name: string, flag: (id: string) => boolean): boolean | undefined {
+    const current = outcome.groups.get(name)?.[0];
+    return current ? flag(current.id) : undefined;
+  }
+
+  /** Hands the pod's running app containers to the prober (it drops those that stopped). */
+  private watchProbes(pod: Pod, outcome: PodOutcome): void {
+    const running = (pod.spec?.containers ?? []).flatMap((spec) => {
+      const details = outcome.groups.get(spec.name)?.[0];
+      return details && details.state === 'running' ? [{ spec, details }] : [];
+    });
+    this.probes.sync(pod, running, this.podIP(pod, outcome.infra ? [outcome.infra] : []));
+  }
+
+  /** The pod's IP: its infra container's, or the node's for a hostNetwork pod. */
+  private podIP(pod: Pod, observed: readonly ContainerDetails[]): string {
+    if (pod.spec?.hostNetwork) return this.opts.hostIP();
+    return observed.find((c) => isInfra(c) && c.state === 'running')?.ipAddress ?? '';
+  }
+
+  private stopHooks(pod: Pod, observed: readonly ContainerDetails[]) {
+    return { pod, podIP: this.podIP(pod, observed), clock: this.opts.clock, logger: this.opts.logger };
+  }
+
+  /** A liveness or startup probe failed: the container is killed by the pod's next sync. */
+  private probeFailed(f: ProbeFailure): void {
+    const pod = this.desired.get(f.uid);
+    if (!pod || pod.metadata?.deletionTimestamp) return;
+    const what = f.kind === 'liveness' ? 'Liveness' : 'Startup';
+    this.opts.logger.warn(
+      { pod: `${pod.metadata!.namespace}/${pod.metadata!.name}`, container: f.containerName, reason: 'Unhealthy' },
+      `${what} probe failed: ${f.message}`,
+    );
+    this.stateOf(f.uid).probeFailures.set(f.containerId, f);
+    this.queue.add(f.uid);
+  }
+
+  /**
+   * Stops the containers whose liveness or startup probe failed, gracefully (preStop,
+   * SIGTERM, SIGKILL after the grace period), and returns the pod's containers as they
+   * are afterwards. The stopped container is then restarted by the usual path, per
+   * the restart policy, counting as a restart.
+   */
+  private async killProbeFailures(pod: Pod, state: PodState, observed: ContainerDetails[]): Promise<ContainerDetails[]> {
+    if (state.probeFailures.size === 0) return observed;
+    const failures = [...state.probeFailures.values()];
+    state.probeFailures.clear();
+    const targets = failures.flatMap((f) => {
+      const c = observed.find((x) => x.id === f.containerId && RUNNING.has(x.state));
+      return c ? [{ f, c }] : [];
+    });
+    if (targets.length === 0) return observed;
+    const hooks = this.stopHooks(pod, observed);
+    await Promise.all(
+      targets.map(({ f, c }) => {
+        const what = f.kind === 'liveness' ? 'liveness' : 'startup';
+        this.opts.logger.info(
+          { pod: `${pod.metadata!.namespace}/${pod.metadata!.name}`, container: f.containerName, reason: 'Killing' },
+          `Container ${f.containerName} failed ${what} probe, will be restarted`,
+        );
+        return stopGracefully(this.opts.runtime, c, f.graceSeconds ?? gracePeriodSeconds(pod), hooks);
+      }),
+    );
+    return this.observe(pod.metadata!.uid);
   }
 
   private emit(state: PodState, update: PodStatusUpdate): void {

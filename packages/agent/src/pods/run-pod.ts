@@ -52,6 +52,10 @@ export async function runPod(ctx: SyncContext, pod: Pod, state: PodState, initia
     return { groups, waiting, converged: await ctx.observe(uid) };
   }
 
+  // configMap and secret volumes are brought up to date on every sync: running
+  // containers see a changed object's files without a restart.
+  state.projected = await ctx.configVolumes.project(pod, ctx.config);
+
   const infraHash = infraSpecHash(pod, ctx.pauseImage);
   let infra = observed.find((c) => isInfra(c) && RUNNING.has(c.state) && c.labels[LABEL_SPEC_HASH] === infraHash);
   if (!infra) {

@@ -1,5 +1,6 @@
 import type { Clock, Logger, PodStatusUpdate } from '@orchard/api';
 import type { ContainerDetails, ContainerRuntime } from '../runtime/container-runtime';
+import type { ProbeFailure } from '../probes/probe-manager';
 import type { Backoff } from './backoff';
 import type { ImagePuller } from './image-puller';
 import type { ConfigVolumes, ProjectedVolume } from './config-files';
@@ -11,6 +12,8 @@ export interface PodState {
   sandboxFailure?: { at: number; message: string };
   /** The pod's configMap and secret volumes as last projected. */
   projected?: Map<string, ProjectedVolume>;
+  /** Containers (by Docker id) whose liveness or startup probe failed, to be killed by the next sync. */
+  probeFailures: Map<string, ProbeFailure>;
   lastUpdate?: PodStatusUpdate;
   timer?: { at: number; cancel(): void };
   /**

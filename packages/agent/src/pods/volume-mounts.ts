@@ -3,6 +3,7 @@ import type { Container, Pod } from '@orchard/api';
 import type { MountSpec } from '../runtime/container-runtime';
 import { LABEL_NODE, LABEL_POD_UID } from './container-labels';
 import { ContainerConfigError } from './container-config-error';
+import type { ProjectedVolume } from './config-files';
 
 /** Label naming the pod volume a Docker volume holds. */
 export const LABEL_VOLUME_NAME = 'io.orchard.volume.name';
@@ -16,11 +17,18 @@ export function emptyDirVolumeName(pod: Pod, volume: string): string {
  * The mounts of one container: emptyDir as a Docker volume of the pod (on tmpfs for
  * medium Memory), shared by its containers and removed with it; hostPath as a bind
  * (a missing directory is created); persistentVolumeClaim as the named Docker volume of
- * that name, kept after the pod. configMap and secret volumes need data from the master
- * and are refused with a clear reason for now.
+ * that name, kept after the pod; configMap and secret volumes as a read-only bind of
+ * the directory they are projected into (a subPath binds one file, which, as in
+ * Kubernetes, does not follow later updates).
  * @throws ContainerConfigError naming the mount Docker cannot honour.
  */
-export function containerMounts(pod: Pod, container: Container, nodeName: string, field: (f: string) => string): MountSpec[] {
+export function containerMounts(
+  pod: Pod,
+  container: Container,
+  nodeName: string,
+  field: (f: string) => string,
+  projected?: ReadonlyMap<string, ProjectedVolume>,
+): MountSpec[] {
   const volumes = new Map((pod.spec?.volumes ?? []).map((v) => [v.name, v]));
   return container.volumeMounts.map((m, i) => {
     const where = field(`volumeMounts[${i}]`);
@@ -47,7 +55,16 @@ export function containerMounts(pod: Pod, container: Container, nodeName: string
         tmpfs: v.emptyDir!.medium === 'Memory',
       };
     }
-    const kind = v.configMap ? 'configMap' : v.secret ? 'secret' : 'this kind of';
-    throw new ContainerConfigError(`${where}: ${kind} volume "${v.name}" is not supported by this agent yet`);
+    if (v.configMap || v.secret) {
+      const p = projected?.get(v.name);
+      if (!p) throw new ContainerConfigError(`${where}: volume "${v.name}" has not been set up`);
+      if (p.error) throw new ContainerConfigError(p.error);
+      if (m.subPath && !p.paths.has(path.posix.normalize(m.subPath))) {
+        throw new ContainerConfigError(`${where}.subPath: "${m.subPath}" is not a file of volume "${v.name}"`);
+      }
+      // Kubernetes mounts these read-only whatever the mount says.
+      return { type: 'bind', source: m.subPath ? path.join(p.dir, m.subPath) : p.dir, target: m.mountPath, readOnly: true };
+    }
+    throw new ContainerConfigError(`${where}: this kind of volume ("${v.name}") is not supported by this agent yet`);
   });
 }

@@ -35,7 +35,23 @@ export interface ContainerRuntime {
   ): EventSubscription;
   /** Engine version and platform. */
   info(): Promise<EngineInfo>;
+  /**
+   * Runs a command in a running container and waits for it (probes, lifecycle hooks).
+   * Throws ExecTimeoutError when it does not finish within timeoutMs (the command may
+   * keep running inside the container: the engine cannot cancel an exec).
+   */
+  execProbe(containerId: string, cmd: readonly string[], timeoutMs: number): Promise<ExecResult>;
 }
+
+/** The end of a command run by execProbe. */
+export interface ExecResult {
+  exitCode: number;
+  /** Standard output and error interleaved, cut at EXEC_OUTPUT_LIMIT bytes. */
+  output: string;
+}
+
+/** Probe and hook output kept (Kubernetes keeps 10 KiB). */
+export const EXEC_OUTPUT_LIMIT = 10 * 1024;
 
 /** Credentials for one registry, as in a dockerconfigjson entry. */
 export interface RegistryAuth {

@@ -6,13 +6,16 @@ import type {
   ContainerState,
   ContainerSummary,
   EngineInfo,
+  ExecResult,
   EventSubscription,
   RegistryAuth,
   RuntimeEvent,
   VolumeSummary,
 } from './container-runtime';
+import { EXEC_OUTPUT_LIMIT } from './container-runtime';
 import {
   ContainerNotFoundError,
+  ExecTimeoutError,
   ImagePullError,
   RuntimeConflictError,
   RuntimeError,
@@ -295,6 +298,31 @@ export class DockerRuntime implements ContainerRuntime {
     };
   }
 
+  async execProbe(containerId: string, cmd: readonly string[], timeoutMs: number): Promise<ExecResult> {
+    let stream: (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const run = async (): Promise<ExecResult> => {
+      const exec = await this.docker.getContainer(containerId).exec({ Cmd: [...cmd], AttachStdout: true, AttachStderr: true, Tty: false });
+      stream = (await exec.start({ hijack: true, stdin: false })) as typeof stream;
+      const output = await readMultiplexed(stream!);
+      const info = await exec.inspect();
+      return { exitCode: info.ExitCode ?? -1, output };
+    };
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ExecTimeoutError(`command ${JSON.stringify(cmd)} in container ${containerId} timed out after ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([run(), timeout]);
+    } catch (err) {
+      if (err instanceof ExecTimeoutError) throw err;
+      throw toRuntimeError(`failed to run ${JSON.stringify(cmd)} in container ${containerId}`, err);
+    } finally {
+      clearTimeout(timer);
+      // A command that outlived its timeout keeps running; the agent stops listening.
+      stream?.destroy?.();
+    }
+  }
+
   async info(): Promise<EngineInfo> {
     try {
       const [version, info] = await Promise.all([this.docker.version(), this.docker.info()]);
@@ -334,4 +362,32 @@ export function parseEvent(line: string): RuntimeEvent | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Reads an exec's attached output to its end. Without a TTY the engine frames stdout and
+ * stderr: an 8-byte header (stream, 0, 0, 0, payload length big-endian), then the payload.
+ */
+function readMultiplexed(stream: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let pending = Buffer.alloc(0);
+    const payload: Buffer[] = [];
+    let kept = 0;
+    stream.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 8) {
+        const size = pending.readUInt32BE(4);
+        if (pending.length < 8 + size) break;
+        if (kept < EXEC_OUTPUT_LIMIT) {
+          const part = pending.subarray(8, 8 + Math.min(size, EXEC_OUTPUT_LIMIT - kept));
+          payload.push(Buffer.from(part));
+          kept += part.length;
+        }
+        pending = pending.subarray(8 + size);
+      }
+    });
+    stream.on('error', reject);
+    stream.on('end', () => resolve(Buffer.concat(payload).toString('utf8')));
+    stream.on('close', () => resolve(Buffer.concat(payload).toString('utf8')));
+  });
 }

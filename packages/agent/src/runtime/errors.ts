@@ -26,3 +26,6 @@ export class RuntimeUnavailableError extends RuntimeError {}
 
 /** Pulling an image failed; the message carries the registry's answer. */
 export class ImagePullError extends RuntimeError {}
+
+/** A command run in a container did not finish in time. */
+export class ExecTimeoutError extends RuntimeError {}

@@ -6,10 +6,11 @@ import type {
   ContainerSummary,
   EngineInfo,
   EventSubscription,
+  ExecResult,
   RuntimeEvent,
   VolumeSummary,
 } from './container-runtime';
-import { ContainerNotFoundError, ImagePullError, RuntimeConflictError, RuntimeError } from './errors';
+import { ContainerNotFoundError, ExecTimeoutError, ImagePullError, RuntimeConflictError, RuntimeError } from './errors';
 
 /** One container of the fake engine, with the spec it was created from. */
 export interface FakeContainer extends ContainerDetails {
@@ -202,6 +203,21 @@ export class FakeRuntime implements ContainerRuntime {
       cgroupVersion: '1',
       cgroupDriver: 'cgroupfs',
     };
+  }
+
+  /**
+   * Answers execProbe: by default every command exits 0. A handler returning
+   * 'timeout' makes the call fail as an exec that outlived its timeout.
+   */
+  execHandler: (c: FakeContainer, cmd: readonly string[]) => ExecResult | 'timeout' = () => ({ exitCode: 0, output: '' });
+
+  async execProbe(containerId: string, cmd: readonly string[], timeoutMs: number): Promise<ExecResult> {
+    const c = this.get(containerId);
+    this.calls.push(`exec ${c.name} ${cmd.join(' ')}`);
+    if (c.state !== 'running') throw new RuntimeConflictError(`container ${containerId} is not running`, 409);
+    const r = this.execHandler(c, cmd);
+    if (r === 'timeout') throw new ExecTimeoutError(`command ${JSON.stringify(cmd)} in container ${containerId} timed out after ${timeoutMs} ms`);
+    return r;
   }
 
   /** Makes a running container exit as if its process ended. */
