@@ -71,6 +71,8 @@ describe('orchard get', () => {
     { name: 'unknown kind', args: 'get foo', err: 'error: the server doesn\'t have a resource type "foo"\n', code: 1 },
     { name: 'missing kind', args: 'get', err: 'error: you must specify the type of resource to get: one of pods (po), nodes (no), namespaces (ns), configmaps (cm), secrets\n', code: 1 },
     { name: 'missing object', args: 'get pod nope', err: 'error: pods "nope" not found\n', code: 1 },
+    { name: 'missing object as json', args: 'get pod nope -o json', out: '', err: 'error: pods "nope" not found\n', code: 1 },
+    { name: 'missing object as yaml', args: 'get pod nope -o yaml', out: '', err: 'error: pods "nope" not found\n', code: 1 },
     {
       name: 'found and missing objects',
       args: 'get pod web nope -o name',

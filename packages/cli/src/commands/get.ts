@@ -85,7 +85,8 @@ async function runGet(ctx: Context, globals: GlobalOptions, args: string[], opts
       );
       objects = res.items;
     }
-    print(ctx, kind, objects, names.length !== 1, opts, ns);
+    // Named objects that were all missing print nothing but their errors, in every format.
+    if (names.length === 0 || objects.length > 0) print(ctx, kind, objects, names.length !== 1, opts, ns);
     if (errors.length > 0) throw new CommandErrors(errors);
   });
 }
