@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Pod, type Container } from '@orchard/api';
+import { ConfigMap, Pod, Secret, type Container } from '@orchard/api';
+import { PodConfig } from './pod-config';
 import { ContainerConfigError, appContainerSpec, expandVars, infraContainerSpec } from './container-config';
 
 function podWith(container: Record<string, unknown>, extra: Record<string, unknown> = {}): Pod {
@@ -112,12 +113,45 @@ describe('appContainerSpec', () => {
 
   const mountErrors = [
     { name: 'an undefined volume', mounts: [{ name: 'nope', mountPath: '/x' }], message: 'spec.containers[app].volumeMounts[0].name: volume "nope" is not defined in spec.volumes' },
-    { name: 'a configMap volume', mounts: [{ name: 'cfg', mountPath: '/etc/app' }], message: 'spec.containers[app].volumeMounts[0]: configMap volume "cfg" is not supported by this agent yet' },
+    { name: 'a configMap volume', mounts: [{ name: 'cfg', mountPath: '/etc/app' }], message: 'spec.containers[app].volumeMounts[0]: volume "cfg" has not been set up' },
+    { name: 'a configMap volume whose ConfigMap is missing', mounts: [{ name: 'cfg', mountPath: '/etc/app' }], projected: new Map([['cfg', { dir: '', paths: new Set<string>(), error: 'MountVolume.SetUp failed for volume "cfg": configmap "app-config" not found' }]]), message: 'configmap "app-config" not found' },
+    { name: 'a subPath that is not a key', mounts: [{ name: 'cfg', mountPath: '/etc/app.conf', subPath: 'other.conf' }], projected: new Map([['cfg', { dir: '/data/pods/u/volumes/cfg', paths: new Set(['app.conf']) }]]), message: 'volumeMounts[0].subPath: "other.conf" is not a file of volume "cfg"' },
     { name: 'a subPath escaping the volume', mounts: [{ name: 'logs', mountPath: '/x', subPath: '../etc' }], message: 'volumeMounts[0].subPath: must be a relative path without ".."' },
     { name: 'a relative mount path', mounts: [{ name: 'cache', mountPath: 'cache' }], message: 'volumeMounts[0].mountPath: must be an absolute path' },
   ];
-  it.each(mountErrors)('volumeMounts: rejects $name', ({ mounts, message }) => {
-    expect(() => spec(podWith({ volumeMounts: mounts }, { volumes }))).toThrow(message);
+  it.each(mountErrors)('volumeMounts: rejects $name', ({ mounts, message, projected }) => {
+    const p = podWith({ volumeMounts: mounts }, { volumes });
+    expect(() => appContainerSpec(p, p.spec!.containers[0] as Container, { ...ctx, projected })).toThrow(message);
+  });
+
+  const projected = new Map([['cfg', { dir: '/data/pods/u/volumes/cfg', paths: new Set(['app.conf']) }]]);
+  const projectedCases = [
+    { name: 'the whole directory, read-only', mounts: [{ name: 'cfg', mountPath: '/etc/app' }], want: [{ type: 'bind', source: '/data/pods/u/volumes/cfg', target: '/etc/app', readOnly: true }] },
+    { name: 'one key by subPath', mounts: [{ name: 'cfg', mountPath: '/etc/app.conf', subPath: 'app.conf' }], want: [{ type: 'bind', source: '/data/pods/u/volumes/cfg/app.conf', target: '/etc/app.conf', readOnly: true }] },
+  ];
+  it.each(projectedCases)('volumeMounts: configMap volume as $name', ({ mounts, want }) => {
+    const p = podWith({ volumeMounts: mounts }, { volumes });
+    expect(appContainerSpec(p, p.spec!.containers[0] as Container, { ...ctx, projected }).mounts).toEqual(want);
+  });
+
+  it('env: ConfigMap and Secret references and envFrom, env winning over envFrom', () => {
+    const config = new PodConfig();
+    config.set(
+      [ConfigMap.fromPartial({ metadata: { name: 'app', namespace: 'shop' }, data: { MODE: 'fast', LEVEL: 'info' } })],
+      [Secret.fromPartial({ metadata: { name: 'db', namespace: 'shop' }, data: { PASSWORD: Buffer.from('s3cret') } })],
+    );
+    const p = podWith({
+      envFrom: [{ prefix: 'APP_', configMapRef: { name: 'app' } }],
+      env: [
+        { name: 'APP_MODE', value: 'slow' },
+        { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'PASSWORD' } } },
+        { name: 'LEVEL', valueFrom: { configMapKeyRef: { name: 'app', key: 'LEVEL' } } },
+        { name: 'OPTIONAL', valueFrom: { configMapKeyRef: { name: 'app', key: 'NOPE', optional: true } } },
+        { name: 'URL', value: 'db://$(DB_PASSWORD)@db' },
+      ],
+    });
+    const s = appContainerSpec(p, p.spec!.containers[0] as Container, { ...ctx, config });
+    expect(s.env.sort()).toEqual(['APP_LEVEL=info', 'APP_MODE=slow', 'DB_PASSWORD=s3cret', 'LEVEL=info', 'URL=db://s3cret@db'].sort());
   });
 
   it('securityContext: nothing set leaves Docker defaults', () => {
@@ -148,9 +182,9 @@ describe('appContainerSpec', () => {
       message: 'spec.containers[app].resources.limits.cpu: invalid quantity "lots"',
     },
     {
-      name: 'configMapKeyRef (not yet supported)',
+      name: 'configMapKeyRef to a missing ConfigMap',
       c: { env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'x' } } }] },
-      message: 'spec.containers[app].env[0].valueFrom.configMapKeyRef: not supported by this agent yet',
+      message: 'configmap "cfg" not found',
     },
     {
       name: 'unknown field path',
