@@ -27,6 +27,8 @@ import { TopService } from './metrics/top-service';
 import { findPlacement } from './scheduler/framework/find-placement';
 import { Scheduler } from './scheduler/scheduler';
 import { GrpcServer } from './server';
+import { SessionRelay } from './streams/session-relay';
+import { streamHandlers } from './streams/stream-handlers';
 import { Informer } from './store/cache';
 import { ObjectStore } from './store/object-store';
 import { PodsByNode } from './store/pods-by-node';
@@ -140,6 +142,7 @@ export class Master {
       log: log.child({ component: 'api' }),
       listMasters: async () => MasterRegistry.list(etcd, await election.leaderName()),
     });
+    const relay = new SessionRelay({ ids, log: log.child({ component: 'streams' }) });
     this.nodeService = new NodeService({
       store,
       pods,
@@ -151,6 +154,7 @@ export class Master {
       log: log.child({ component: 'nodes' }),
       masterName: flags.name,
       gracePeriodMs: flags.nodeGracePeriodMs,
+      streams: relay,
     });
     const nodeService = this.nodeService;
     const peerTop = (this.peerTop = new PeerTopClient(credentials.createInsecure()));
@@ -162,7 +166,7 @@ export class Master {
       masters: () => MasterRegistry.list(etcd, undefined),
       askPeer: (address, req) => peerTop.ask(address, req),
     });
-    this.server = new GrpcServer({ ...clusterServiceHandlers(cluster, log), top: topHandler(top, log) }, nodeServiceHandlers(this.nodeService));
+    this.server = new GrpcServer({ ...clusterServiceHandlers(cluster, log), top: topHandler(top, log), ...streamHandlers({ store, relay, masterName: flags.name, log: log.child({ component: 'streams' }), listMasters: async () => MasterRegistry.list(etcd, await election.leaderName()) }) }, nodeServiceHandlers(this.nodeService));
     this.port = await this.server.listen(flags.listen);
     election.start();
     log.info({ listen: flags.listen, port: this.port, etcd: urls, name: flags.name, version: VERSION }, 'orchard-master serving');

@@ -36,6 +36,7 @@ import { podReferences, type PodConfigObjects, type PodReferences } from './pod-
 import { Coalescer } from './coalescer';
 import { findCondition, setCondition } from './conditions';
 import type { NodeLease, NodeLeases } from './node-lease';
+import type { NodeSend, NodeStreamHooks } from '../streams/node-links';
 
 /** Reason and message of the Ready condition while an agent's stream is up. */
 export const AGENT_READY_REASON = 'AgentReady';
@@ -68,6 +69,8 @@ export interface NodeServiceDeps {
   readonly masterName: string;
   /** A node silent this long is no longer Ready; the lease TTL. */
   readonly gracePeriodMs: number;
+  /** Logs and exec sessions relayed over the node streams (none: not served). */
+  readonly streams?: NodeStreamHooks;
 }
 
 /**
@@ -278,6 +281,7 @@ class NodeSession {
   private helloTimer: NodeJS.Timeout | undefined;
   private ended = false;
   private renewing = false;
+  private streamSend: NodeSend | undefined;
 
   constructor(
     private readonly svc: NodeService,
@@ -330,6 +334,8 @@ class NodeSession {
     await this.svc.upsertNode(hello);
     if (this.ended) return;
     this.svc.register(hello.nodeName, this);
+    this.streamSend = (m) => this.stream.send(m);
+    deps.streams?.connected(hello.nodeName, this.streamSend);
     deps.log.info({ node: hello.nodeName, agentVersion: hello.agentVersion }, 'node connected');
     this.stream.send(
       MasterMessage.fromPartial({
@@ -366,6 +372,9 @@ class NodeSession {
         return;
       case 'usage':
         this.svc.recordUsage(this.nodeName, msg.usage);
+        return;
+      case 'streamOutput':
+        this.svc.deps.streams?.output(this.nodeName, msg.streamOutput);
         return;
     }
   }
@@ -424,6 +433,7 @@ class NodeSession {
     this.lease?.release();
     if (this.nodeName) {
       this.svc.unregister(this.nodeName, this);
+      if (this.streamSend) this.svc.deps.streams?.disconnected(this.nodeName, this.streamSend);
       this.svc.deps.log.info({ node: this.nodeName }, 'node stream ended');
     }
   }
