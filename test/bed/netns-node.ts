@@ -109,6 +109,9 @@ export async function startDockerd(node: SimNode): Promise<number> {
     '--pidfile', node.pidfile,
     '-H', `unix://${node.socket}`,
     '--bip', node.bip,
+    // The private-registry tests run a plain-HTTP registry on the host's LAN address
+    // (any port of the bed's range); Docker takes a CIDR here, so the port is free.
+    '--insecure-registry', `${BRIDGE_ADDRESS}/32`,
     '--log-level', 'warn',
   ];
   // Detached: the node outlives the test file that started it; teardown kills it by pid.

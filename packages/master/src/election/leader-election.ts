@@ -1,5 +1,6 @@
 import { NotLeaderError, type Logger } from '@orchard/api';
 import type { Campaign, Etcd3, Lease } from 'etcd3';
+import { fromEtcdError } from '../store/errors';
 import type { Fence } from '../store/fence';
 
 /** The etcd3 election every master campaigns in. */
@@ -69,7 +70,11 @@ export class LeaderElection {
 
   /** The name of the current leader, if any. */
   async leaderName(): Promise<string | undefined> {
-    return this.etcd.election(ELECTION_NAME, this.opts.ttlSeconds).leader();
+    try {
+      return await this.etcd.election(ELECTION_NAME, this.opts.ttlSeconds).leader();
+    } catch (err) {
+      throw fromEtcdError(err, 'read the leader');
+    }
   }
 
   /** Stops leading (if leading) and resigns, so another master takes over without waiting for the TTL. */

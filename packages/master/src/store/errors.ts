@@ -30,7 +30,18 @@ export function fromEtcdError(err: unknown, what: string): Error {
     isBrokenCircuitError(err) ||
     ((err instanceof GRPCInternalError || err instanceof EtcdError || err instanceof Error) && NO_QUORUM.test(message))
   ) {
-    return new UnavailableError(`etcd is unavailable (${what}): ${message}`, { cause: err });
+    return new UnavailableError(`etcd is unavailable (${what}): ${transportGist(message)}`, { cause: err });
   }
   return new Error(`etcd ${what} failed: ${message}`, { cause: err });
+}
+
+/**
+ * The gist of a gRPC transport error ("connect ECONNREFUSED 127.0.0.1:2379" out of "14
+ * UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED ...").
+ * The full text would reach the CLI, whose own failover reads "Last error:" as a master
+ * it could not reach, and the user would be told the master is down when etcd is.
+ */
+export function transportGist(message: string): string {
+  const m = /Last error: (?:Error: )?(.+?)(?:\. Resolution note:.*)?$/s.exec(message);
+  return (m ? `no etcd member reachable: ${m[1]}` : message).trim();
 }
