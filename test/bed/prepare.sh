@@ -21,9 +21,11 @@ declare -A probe=(
   [busybox-static]=/bin/busybox
   [iptables]=/usr/sbin/iptables
   [iproute2]=/usr/sbin/ip
+  [docker-registry]=/usr/bin/docker-registry
+  [apache2-utils]=/usr/bin/htpasswd
 )
 missing=()
-for pkg in docker.io etcd-server etcd-client busybox-static iptables iproute2; do
+for pkg in docker.io etcd-server etcd-client busybox-static iptables iproute2 docker-registry apache2-utils; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || [[ ! -e "${probe[$pkg]}" ]]; then
     missing+=("$pkg")
   fi
