@@ -41,6 +41,7 @@ import {
 import type { IdSource } from '../ids';
 import type { ObjectStore, StoreEvent, StoreWatch, WriteOp } from '../store/object-store';
 import { mergeForApply, type ApplyAction } from './apply-merge';
+import { releasePodsOfDeletedNode } from '../nodes/deleted-node-pods';
 import { mergeSecretStringData } from './secret-string-data';
 
 /** Kubernetes' default grace period when a pod names none. */
@@ -167,6 +168,8 @@ export class ClusterService {
     }
     const gone = await this.deps.store.delete(kind, ns, req.name);
     this.deps.log.info({ key: keyOf(gone) }, 'deleted');
+    // No agent will run or stop the pods of a deleted node: move them or let them go.
+    if (kind.case === 'node') await releasePodsOfDeletedNode(this.deps, req.name);
     return DeleteResponse.fromPartial({ object: gone });
   }
 

@@ -38,7 +38,7 @@ export function hasController(pod: ApiObject): boolean {
  * (by uid) the master sends it, and the master accepts status only for the current uid
  * from the node the pod is bound to.
  */
-export function evictedCopy(stored: ApiObject, newUid: string, nodeName: string, taint: Taint, nowMs: number): ApiObject {
+export function evictedCopy(stored: ApiObject, newUid: string, message: string, nowMs: number): ApiObject {
   const copy = stored;
   const pod = copy.resource?.$case === 'pod' ? copy.resource.pod : undefined;
   if (!pod?.spec) throw new Error('evictedCopy: not a pod');
@@ -48,7 +48,6 @@ export function evictedCopy(stored: ApiObject, newUid: string, nodeName: string,
   unwrap(copy).metadata = meta;
   pod.spec.nodeName = '';
   const now = rfc3339(nowMs);
-  const message = `Evicted from node ${nodeName}: taint {${taint.key}: ${taint.value}} ${taint.effect}; rescheduling`;
   pod.status = PodStatus.fromPartial({
     phase: 'Pending',
     message,
@@ -82,7 +81,7 @@ export class StorePodEvictor implements PodEvictor {
         log.warn({ pod: key, node: nodeName, taint: taint.key }, 'pod evicted: deleted');
         return;
       }
-      await store.commit([{ type: 'update', object: evictedCopy(current, ids.uuid(), nodeName, taint, clock.now()) }], fence);
+      await store.commit([{ type: 'update', object: evictedCopy(current, ids.uuid(), `Evicted from node ${nodeName}: taint {${taint.key}: ${taint.value}} ${taint.effect}; rescheduling`, clock.now()) }], fence);
       log.warn({ pod: key, node: nodeName, taint: taint.key }, 'pod evicted: rescheduling it');
     } catch (err) {
       if (err instanceof NotFoundError) return;

@@ -1,0 +1,215 @@
+/**
+ * Scheduler throughput: pods bound per second with 1,000 simulated nodes, into a real etcd.
+ *
+ *   npx tsx bench/scheduler-throughput.ts [--nodes 1000] [--pods 10000] [--batch 100] [--ack] [--cpu-prof]
+ *
+ * One process holds every node stream (bench/sim-nodes.ts) to one real orchard-master on a
+ * real single-member etcd; the pods are created through the cluster API (Apply, --batch per
+ * call, a few calls in flight) and the bench watches etcd for their bindings. Appends the
+ * figures to bench/RESULTS.md. --cpu-prof writes a V8 CPU profile of the master into the run
+ * folder. Needs a build (npm run build); not root.
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { ApiObject, parseManifests } from '@orchard/api';
+import { Etcd3 } from 'etcd3';
+import { stopEtcd } from '../test/bed/etcd';
+import { killAll, stopProcess } from '../test/bed/processes';
+import { TEST_IMAGES } from '../test/bed/images';
+import { Api, appendResult, machine, runDir, say, startEtcd, startLoopbackMaster, utcNow } from './bench-kit';
+import { benchCredentials, writeServerSecret } from './credentials';
+import { SimNodes } from './sim-nodes';
+
+interface Args {
+  nodes: number;
+  pods: number;
+  batch: number;
+  inflight: number;
+  ack: boolean;
+  cpuProf: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { nodes: 1000, pods: 10_000, batch: 100, inflight: 4, ack: false, cpuProf: false };
+  const num = (v: string | undefined, flag: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const v = argv[i];
+    if (v === '--nodes') a.nodes = num(argv[++i], v);
+    else if (v === '--pods') a.pods = num(argv[++i], v);
+    else if (v === '--batch') a.batch = num(argv[++i], v);
+    else if (v === '--inflight') a.inflight = num(argv[++i], v);
+    else if (v === '--ack') a.ack = true;
+    else if (v === '--cpu-prof') a.cpuProf = true;
+    else throw new Error(`unknown argument ${v} (usage: npx tsx bench/scheduler-throughput.ts [--nodes N] [--pods N] [--batch N] [--inflight N] [--ack] [--cpu-prof])`);
+  }
+  // etcd allows 128 operations per transaction, and one Apply is one transaction.
+  if (a.batch > 120) throw new Error('--batch must be at most 120 (one Apply is one etcd transaction)');
+  return a;
+}
+
+function podBatch(from: number, n: number): ApiObject[] {
+  const docs: string[] = [];
+  for (let i = from; i < from + n; i++) {
+    docs.push(`apiVersion: v1
+kind: Pod
+metadata:
+  name: load-${String(i).padStart(5, '0')}
+  labels:
+    app: load
+spec:
+  containers:
+    - name: main
+      image: ${TEST_IMAGES.busybox}
+      imagePullPolicy: IfNotPresent
+      command: ["sleep", "3600"]
+      resources:
+        requests:
+          cpu: 10m
+          memory: 16Mi
+`);
+  }
+  return parseManifests(docs.join('---\n'), 'load');
+}
+
+/** Watches etcd for pods that get a nodeName; records when each was first seen bound. */
+async function watchBindings(etcd: Etcd3, onBound: (name: string, at: number) => void) {
+  const seen = new Set<string>();
+  const watcher = await etcd.watch().prefix('/orchard/registry/pods/').create();
+  watcher.on('put', (kv) => {
+    const key = kv.key.toString();
+    if (seen.has(key)) return;
+    const o = ApiObject.decode(kv.value);
+    if (o.resource?.$case === 'pod' && o.resource.pod.spec?.nodeName) {
+      seen.add(key);
+      onBound(key, performance.now());
+    }
+  });
+  return watcher;
+}
+
+async function main(): Promise<void> {
+  const a = parseArgs(process.argv.slice(2));
+  const dir = await runDir('scheduler');
+  say(`run folder ${dir}`);
+  const etcd = await startEtcd(dir, 1);
+  let sim: SimNodes | undefined;
+  let etcdClient: Etcd3 | undefined;
+  let api: Api | undefined;
+  try {
+    const secret = writeServerSecret(dir);
+    const master = await startLoopbackMaster(dir, 'bench', etcd, {
+      args: ['--log-level', 'warn', '--server-secret-file', secret],
+      // A node flag: the profile is written when the master exits (SIGTERM below).
+      nodeArgs: a.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [],
+    });
+    const creds = await benchCredentials(path.join(dir, 'master-bench'), etcd.members.map((m) => m.clientUrl), secret);
+    say(creds.tls ? 'mutual TLS: node certificates issued from the cluster CA' : 'plaintext (the master serves no TLS)');
+    api = new Api(master.address, creds.api);
+    etcdClient = new Etcd3({ hosts: etcd.members.map((m) => m.clientUrl) });
+    // A node certificate is accepted only while its Node exists (joining creates it).
+    if (creds.tls) await createNodes(api, a.nodes);
+
+    const t0 = performance.now();
+    sim = new SimNodes({ servers: [master.address], credentials: creds, count: a.nodes, ack: a.ack, images: [TEST_IMAGES.busybox], cpu: '4', memory: '8Gi', maxPods: 110 });
+    await sim.start(120_000);
+    say(`${a.nodes} simulated nodes connected in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    // The scheduler sees nodes through its cache: wait until every Node object exists.
+    await waitCount(etcdClient, '/orchard/registry/nodes/', a.nodes, 60_000);
+
+    const bound: number[] = [];
+    const watcher = await watchBindings(etcdClient, (_k, at) => bound.push(at));
+    const batches: ApiObject[][] = [];
+    for (let i = 0; i < a.pods; i += a.batch) batches.push(podBatch(i, Math.min(a.batch, a.pods - i)));
+    say(`creating ${a.pods} pods (${batches.length} Apply calls of ${a.batch}, ${a.inflight} in flight)`);
+    const start = performance.now();
+    let next = 0;
+    let createdAt = 0;
+    await Promise.all(
+      Array.from({ length: a.inflight }, async () => {
+        while (next < batches.length) {
+          const b = batches[next++]!;
+          await api!.apply(b, 60_000);
+        }
+      }),
+    );
+    createdAt = performance.now();
+    const deadline = Date.now() + 300_000;
+    while (bound.length < a.pods) {
+      if (Date.now() > deadline) throw new Error(`only ${bound.length} of ${a.pods} pods bound after 300 s`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const delivered = await waitDelivered(sim, a.pods, 60_000);
+    await watcher.cancel();
+
+    bound.sort((x, y) => x - y);
+    const last = bound.at(-1)!;
+    const first = bound[0]!;
+    const createS = (createdAt - start) / 1000;
+    const totalS = (last - start) / 1000;
+    const bindS = (last - first) / 1000;
+    const created = a.pods / createS;
+    const overall = a.pods / totalS;
+    const steady = a.pods / bindS;
+    const deliveredS = (delivered - start) / 1000;
+    console.log(`scheduler-throughput: ${a.pods} pods on ${a.nodes} simulated nodes (one master, one etcd member)`);
+    console.log(`  created through the API in ${createS.toFixed(2)} s (${created.toFixed(0)} pods/s)`);
+    console.log(`  all bound ${totalS.toFixed(2)} s after the first Apply: ${overall.toFixed(0)} pods/s`);
+    console.log(`  first to last binding ${bindS.toFixed(2)} s: ${steady.toFixed(0)} pods/s`);
+    console.log(`  all delivered to their nodes' streams ${deliveredS.toFixed(2)} s after the first Apply`);
+    console.log(`  aim: 2,000 pods/s`);
+    const file = await appendResult(
+      'scheduler-throughput: pods bound per second (simulated nodes, one master, real etcd)',
+      '| date (UTC) | machine | nodes | pods | Apply batch | created /s | bound /s (from first Apply) | bound /s (first to last binding) | delivered to nodes after |\n|---|---|---|---|---|---|---|---|---|',
+      `| ${utcNow()} | ${machine()} | ${a.nodes} | ${a.pods} | ${a.batch} | ${created.toFixed(0)} | ${overall.toFixed(0)} | ${steady.toFixed(0)} | ${deliveredS.toFixed(2)} s |`,
+    );
+    console.log(`  appended to ${path.relative(process.cwd(), file) || file}`);
+    sim.stop();
+    sim = undefined;
+    await stopProcess(master.proc, 'SIGTERM', 10_000);
+    if (a.cpuProf) say(`CPU profile: ${readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f)).join(', ')}`);
+  } finally {
+    sim?.stop();
+    api?.close();
+    etcdClient?.close();
+    await killAll();
+    await stopEtcd(etcd);
+  }
+}
+
+/** Node objects node-0001.. as joining would create them. */
+async function createNodes(api: Api, n: number): Promise<void> {
+  for (let i = 1; i <= n; i += 100) {
+    const docs: string[] = [];
+    for (let j = i; j < Math.min(i + 100, n + 1); j++) docs.push(`apiVersion: v1\nkind: Node\nmetadata:\n  name: node-${String(j).padStart(4, '0')}\n`);
+    await api.apply(parseManifests(docs.join('---\n'), 'nodes'));
+  }
+}
+
+async function waitCount(etcd: Etcd3, prefix: string, n: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const c = await etcd.getAll().prefix(prefix).count();
+    if (c >= n) return;
+    if (Date.now() > deadline) throw new Error(`${c} of ${n} keys under ${prefix} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** performance.now() when the last of n pods reached a simulated node. */
+async function waitDelivered(sim: SimNodes, n: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (sim.sightings.size < n) {
+    if (Date.now() > deadline) throw new Error(`${sim.sightings.size} of ${n} pods reached their nodes after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return Math.max(...[...sim.sightings.values()].map((s) => s.at));
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`[bench] failed: ${e.stack ?? e.message}\n`);
+  process.exitCode = 1;
+});
