@@ -4,6 +4,10 @@ import { cordonCommand, uncordonCommand } from './commands/cordon';
 import { drainCommand } from './commands/drain';
 import { labelCommand } from './commands/label';
 import { taintCommand } from './commands/taint';
+import { cordonCommand, uncordonCommand } from './commands/cordon';
+import { drainCommand } from './commands/drain';
+import { labelCommand } from './commands/label';
+import { taintCommand } from './commands/taint';
 import { deleteCommand } from './commands/delete';
 import { describeCommand } from './commands/describe';
 import { getCommand } from './commands/get';
@@ -25,7 +29,7 @@ export function buildProgram(ctx: Context): Command {
     writeOut: (s) => ctx.io.stdout(s),
     writeErr: (s) => ctx.io.stderr(s),
   });
-  for (const cmd of [applyCommand(ctx), getCommand(ctx), describeCommand(ctx), deleteCommand(ctx), cordonCommand(ctx), uncordonCommand(ctx), drainCommand(ctx), labelCommand(ctx), taintCommand(ctx), topCommand(ctx), versionCommand(ctx)]) {
+  for (const cmd of [applyCommand(ctx), getCommand(ctx), describeCommand(ctx), deleteCommand(ctx), cordonCommand(ctx), uncordonCommand(ctx), drainCommand(ctx), labelCommand(ctx), taintCommand(ctx), cordonCommand(ctx), uncordonCommand(ctx), drainCommand(ctx), labelCommand(ctx), taintCommand(ctx), topCommand(ctx), versionCommand(ctx)]) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) });
     program.addCommand(cmd);
