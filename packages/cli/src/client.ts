@@ -91,6 +91,11 @@ export class GrpcClusterClient implements ClusterApi {
     if (opts.servers.length === 0) throw new Error('no server address given');
   }
 
+  /** The addresses and credentials it calls with (logs and exec use the same). */
+  get options(): ClientOptions {
+    return this.opts;
+  }
+
   private clientFor(addr: string): ClusterServiceClient {
     let c = this.clients.get(addr);
     if (!c) {

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { DEFAULT_REQUEST_TIMEOUT_MS, GrpcClusterClient, parseServers, type ClusterApi } from './client';
 import { parseDuration } from './duration';
 import type { Io } from './io';
+import { GrpcStreamClient } from './streams/stream-client';
+import type { StreamsContext } from './streams/streams-context';
 
 /** The flags every command takes. */
 export interface GlobalOptions {
@@ -18,7 +20,7 @@ export interface Context {
 }
 
 /** The real context: gRPC to the masters named by --server or ORCHARD_SERVER. */
-export function grpcContext(io: Io): Context {
+export function grpcContext(io: Io): Context & StreamsContext {
   return {
     io,
     connect(opts) {
@@ -29,6 +31,8 @@ export function grpcContext(io: Io): Context {
         timeoutMs: timeout > 0 ? timeout : 86_400_000,
       });
     },
+    // Logs and exec reach the same masters.
+    connectStreams: (opts) => new GrpcStreamClient({ servers: parseServers(opts.server ?? io.env('ORCHARD_SERVER')) }),
   };
 }
 

@@ -7,7 +7,9 @@ import { labelCommand } from './commands/label';
 import { taintCommand } from './commands/taint';
 import { deleteCommand } from './commands/delete';
 import { describeCommand } from './commands/describe';
+import { execCommand } from './commands/exec';
 import { getCommand } from './commands/get';
+import { logsCommand } from './commands/logs';
 import { topCommand } from './commands/top';
 import { CLI_VERSION, versionCommand } from './commands/version';
 import { CommandErrors, type Context } from './context';
@@ -26,7 +28,7 @@ export function buildProgram(ctx: Context): Command {
     writeOut: (s) => ctx.io.stdout(s),
     writeErr: (s) => ctx.io.stderr(s),
   });
-  for (const cmd of [applyCommand(ctx), createCommand(ctx), getCommand(ctx), describeCommand(ctx), deleteCommand(ctx), cordonCommand(ctx), uncordonCommand(ctx), drainCommand(ctx), labelCommand(ctx), taintCommand(ctx), topCommand(ctx), versionCommand(ctx)]) {
+  for (const cmd of [applyCommand(ctx), createCommand(ctx), getCommand(ctx), describeCommand(ctx), deleteCommand(ctx), logsCommand(ctx), execCommand(ctx), cordonCommand(ctx), uncordonCommand(ctx), drainCommand(ctx), labelCommand(ctx), taintCommand(ctx), topCommand(ctx), versionCommand(ctx)]) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) });
     program.addCommand(cmd);
