@@ -4,6 +4,7 @@ import { ObjectStore } from '../store/object-store';
 import { startEtcdFixture, type EtcdFixture } from '../testing/etcd-fixture';
 import { releasePodsOfDeletedNode } from './deleted-node-pods';
 import { TAINT_UNREACHABLE } from './lifecycle-taints';
+import { NODE_LEASES_PREFIX } from './node-lease';
 import { PINNED_NODE_ANNOTATION } from './pinned-pods';
 import { EVICTED_REASON, StorePodEvictor } from './pod-eviction';
 
@@ -77,6 +78,13 @@ describe('pod eviction on a real etcd', () => {
     const after = await store.get(POD, 'default', 'other');
     expect(metaOf(after).uid).toBe('uid-other');
     expect(after.resource?.$case === 'pod' && after.resource.pod.spec?.nodeName).toBe('pi2');
+  });
+
+  it('leaves the pods of an unreachable node that has a lease again', async () => {
+    const created = await store.create(pod('back', 'pi3'));
+    await fx.client().put(`${NODE_LEASES_PREFIX}pi3`).value('x');
+    await new StorePodEvictor({ store, ids, clock: systemClock, log, fence: () => fence }).evict(created, 'pi3', taint);
+    expect(metaOf(await store.get(POD, 'default', 'back')).uid).toBe('uid-back');
   });
 
   it('writes nothing without the leader key (fenced)', async () => {

@@ -12,7 +12,9 @@ import {
 } from '@orchard/api';
 import type { IdSource } from '../ids';
 import type { Fence } from '../store/fence';
-import type { ObjectStore } from '../store/object-store';
+import { GuardFailedError, type KeyGuard, type ObjectStore } from '../store/object-store';
+import { TAINT_UNREACHABLE } from './lifecycle-taints';
+import { NODE_LEASES_PREFIX } from './node-lease';
 
 /** Reason of the condition an evicted pod carries, as Kubernetes' taint manager writes it. */
 export const EVICTED_REASON = 'DeletionByTaintManager';
@@ -75,16 +77,23 @@ export class StorePodEvictor implements PodEvictor {
     if (!current || !p || metaOf(current).uid !== m.uid || p.spec?.nodeName !== nodeName) return;
     const fence = this.deps.fence();
     const key = `${m.namespace}/${m.name}`;
+    // An unreachable node may have come back since the cache said otherwise: evict only
+    // while it still has no lease, in the same transaction.
+    const guards: KeyGuard[] = taint.key === TAINT_UNREACHABLE ? [{ key: NODE_LEASES_PREFIX + nodeName, exists: false }] : [];
     try {
       if (metaOf(current).deletionTimestamp || hasController(current)) {
-        await store.commit([{ type: 'delete', kind, namespace: m.namespace, name: m.name, resourceVersion: metaOf(current).resourceVersion }], fence);
+        await store.commit([{ type: 'delete', kind, namespace: m.namespace, name: m.name, resourceVersion: metaOf(current).resourceVersion }], fence, guards);
         log.warn({ pod: key, node: nodeName, taint: taint.key }, 'pod evicted: deleted');
         return;
       }
-      await store.commit([{ type: 'update', object: evictedCopy(current, ids.uuid(), `Evicted from node ${nodeName}: taint {${taint.key}: ${taint.value}} ${taint.effect}; rescheduling`, clock.now()) }], fence);
+      await store.commit([{ type: 'update', object: evictedCopy(current, ids.uuid(), `Evicted from node ${nodeName}: taint {${taint.key}: ${taint.value}} ${taint.effect}; rescheduling`, clock.now()) }], fence, guards);
       log.warn({ pod: key, node: nodeName, taint: taint.key }, 'pod evicted: rescheduling it');
     } catch (err) {
       if (err instanceof NotFoundError) return;
+      if (err instanceof GuardFailedError) {
+        log.info({ pod: key, node: nodeName }, 'node is back; pod not evicted');
+        return;
+      }
       throw new Error(`failed to evict pod ${key} from node ${nodeName}: ${(err as Error).message}`, { cause: err });
     }
   }
