@@ -159,7 +159,11 @@ async function waitLeader(api: Api): Promise<string> {
   }
 }
 
-main().catch((e: Error) => {
-  process.stderr.write(`[bench] failed: ${e.stack ?? e.message}\n`);
-  process.exitCode = 1;
-});
+// Exits explicitly: gRPC channels of the simulated nodes would keep the process alive.
+main().then(
+  () => process.exit(0),
+  (e: Error) => {
+    process.stderr.write(`[bench] failed: ${e.stack ?? e.message}\n`);
+    process.exit(1);
+  },
+);

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { ApiObject, parseManifests } from '@orchard/api';
 import { Etcd3 } from 'etcd3';
 import { stopEtcd } from '../test/bed/etcd';
-import { killAll, stopProcess } from '../test/bed/processes';
+import { killAll, stopProcess, type ManagedProcess } from '../test/bed/processes';
 import { TEST_IMAGES } from '../test/bed/images';
 import { Api, appendResult, machine, runDir, say, startEtcd, startLoopbackMaster, utcNow } from './bench-kit';
 import { benchCredentials, writeServerSecret } from './credentials';
@@ -97,6 +97,7 @@ async function main(): Promise<void> {
   say(`run folder ${dir}`);
   const etcd = await startEtcd(dir, 1);
   let sim: SimNodes | undefined;
+  let masterProc: ManagedProcess | undefined;
   let etcdClient: Etcd3 | undefined;
   let api: Api | undefined;
   try {
@@ -108,6 +109,7 @@ async function main(): Promise<void> {
     });
     const creds = await benchCredentials(path.join(dir, 'master-bench'), etcd.members.map((m) => m.clientUrl), secret);
     say(creds.tls ? 'mutual TLS: node certificates issued from the cluster CA' : 'plaintext (the master serves no TLS)');
+    masterProc = master.proc;
     api = new Api(master.address, creds.api);
     etcdClient = new Etcd3({ hosts: etcd.members.map((m) => m.clientUrl) });
     // A node certificate is accepted only while its Node exists (joining creates it).
@@ -132,7 +134,7 @@ async function main(): Promise<void> {
       Array.from({ length: a.inflight }, async () => {
         while (next < batches.length) {
           const b = batches[next++]!;
-          await api!.apply(b, 60_000);
+          await applyWithRetry(api!, b);
         }
       }),
     );
@@ -175,8 +177,24 @@ async function main(): Promise<void> {
     sim?.stop();
     api?.close();
     etcdClient?.close();
+    // SIGTERM first: the CPU profile is written when the master exits by itself.
+    if (masterProc) await stopProcess(masterProc, 'SIGTERM', 15_000);
     await killAll();
     await stopEtcd(etcd);
+  }
+}
+
+/** Apply, retried like a client would when the master answers "unavailable" (overloaded etcd). */
+async function applyWithRetry(api: Api, objects: ApiObject[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await api.apply(objects, 60_000);
+      return;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 14 || attempt >= 5) throw err;
+      say(`Apply unavailable (attempt ${attempt}): ${(err as Error).message.split('\n')[0]}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 }
 
@@ -209,7 +227,11 @@ async function waitDelivered(sim: SimNodes, n: number, timeoutMs: number): Promi
   return Math.max(...[...sim.sightings.values()].map((s) => s.at));
 }
 
-main().catch((e: Error) => {
-  process.stderr.write(`[bench] failed: ${e.stack ?? e.message}\n`);
-  process.exitCode = 1;
-});
+// Exits explicitly: gRPC channels of the simulated nodes would keep the process alive.
+main().then(
+  () => process.exit(0),
+  (e: Error) => {
+    process.stderr.write(`[bench] failed: ${e.stack ?? e.message}\n`);
+    process.exit(1);
+  },
+);
