@@ -21,6 +21,7 @@ import { BED_ROOT, BRIDGE_ADDRESS, RUNS_DIR } from '../test/bed/layout';
 import { lockBed, unlockBed } from '../test/bed/lock';
 import { createNode, nodeEngine, removeNode, type SimNode } from '../test/bed/netns-node';
 import { canConnect, freePort } from '../test/bed/ports';
+import { createJoinCommand, waitAdminConfig } from '../test/bed/join';
 import { killAll, logTail, startAgent, startMaster, stopProcess, type ManagedProcess } from '../test/bed/processes';
 import { sleep, waitFor } from '../test/bed/wait';
 
@@ -133,11 +134,15 @@ async function startOrchard(t: Target, runDir: string): Promise<OrchardRig> {
     if (master.exit) throw new Error(`master exited:\n${logTail(master)}`);
     return canConnect(t.listenHost, port);
   });
+  // The CLI calls as the admin; the agent joins with a token, as an installed node does.
+  process.env.ORCHARD_CONFIG = await waitAdminConfig(path.join(runDir, 'master'), master);
+  const join = await createJoinCommand(cliFor(`${t.listenHost}:${port}`));
   const nodeName = t.node?.name ?? `bench-${os.hostname()}`;
   const agent = startAgent({
     node: t.node,
     nodeName,
     server: `${t.listenHost}:${port}`,
+    join,
     dataDir: path.join(runDir, 'agent'),
     logFile: path.join(runDir, 'agent.log'),
   });

@@ -12,7 +12,8 @@ repo=$(pwd)
 state=${ORCHARD_QUICKSTART_DIR:-/var/lib/orchard-quickstart}
 port=${ORCHARD_PORT:-7443}
 server=127.0.0.1:$port
-orchard() { node "$repo/packages/cli/dist/main.js" --server "$server" "$@"; }
+# The master writes its admin credentials on the first start; the CLI uses them for mutual TLS.
+orchard() { node "$repo/packages/cli/dist/main.js" --config "$state/master/admin.conf" --server "$server" "$@"; }
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
@@ -93,14 +94,23 @@ else
     >"$state/master.log" 2>&1 &
   echo $! >"$state/master.pid"
 fi
-for _ in $(seq 1 60); do orchard get nodes >/dev/null 2>&1 && break; sleep 0.5; done
+for _ in $(seq 1 60); do [ -f "$state/master/admin.conf" ] && orchard get nodes >/dev/null 2>&1 && break; sleep 0.5; done
 orchard get nodes >/dev/null 2>&1 || die "orchard-master did not answer on $server; see $state/master.log"
 
 if [ -f "$state/agent.pid" ] && kill -0 "$(cat "$state/agent.pid")" 2>/dev/null; then
   say "orchard-agent already running (pid $(cat "$state/agent.pid"))"
 else
+  # The first start joins the cluster with a one-use token, as a new Pi does; later starts
+  # use the node's stored certificate.
+  join=()
+  if [ ! -f "$state/agent/pki/node.crt" ]; then
+    say "creating a join token for the local node"
+    read -r -a printed < <(orchard token create --usages 1 --ttl 10m --description quickstart --print-join-command)
+    # printed: orchard-agent join ADDRESS --token ... --discovery-token-ca-cert-hash ...; join over loopback.
+    join=(join "$server" "${printed[@]:3}")
+  fi
   say "starting orchard-agent (log: $state/agent.log)"
-  nohup node packages/agent/dist/main.js --server "$server" --data-dir "$state/agent" \
+  nohup node packages/agent/dist/main.js "${join[@]}" --server "$server" --data-dir "$state/agent" \
     --pause-image orchard/pause:local >"$state/agent.log" 2>&1 &
   echo $! >"$state/agent.pid"
 fi
@@ -115,4 +125,5 @@ orchard get pods -o wide
 orchard get pod hello | grep -q Running || die "the sample pod is not Running; see orchard describe pod hello and $state/agent.log"
 say "the sample pod answers on port 8080:"
 node -e 'require("http").get("http://127.0.0.1:8080/", r => { r.pipe(process.stdout); }).on("error", e => { console.error(e.message); process.exit(1); })'
-say "cluster is up. Try: orchard get nodes -o wide   (stop with: bash deploy/quickstart.sh down)"
+say "cluster is up. Point the CLI at its credentials: export ORCHARD_CONFIG=$state/master/admin.conf"
+say "then try: orchard get nodes -o wide   (stop with: bash deploy/quickstart.sh down)"

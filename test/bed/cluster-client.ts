@@ -1,4 +1,6 @@
-import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
+import { credentials, Metadata, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
+import { parse as parseYaml } from 'yaml';
 import { ApplyRequest, ApplyResponse, ClusterServiceClient, type ApiObject } from '@orchard/api';
 
 /**
@@ -10,9 +12,34 @@ export interface RawClusterClient {
   close(): void;
 }
 
-/** A plaintext gRPC client of the cluster API at HOST:PORT. */
-export function rawClusterClient(address: string): RawClusterClient {
-  const client = new ClusterServiceClient(address, credentials.createInsecure());
+/** The fields of a client configuration (admin.conf) that make TLS credentials. */
+export interface ClientTls {
+  certificateAuthority: string;
+  clientCertificate?: string;
+  clientKey?: string;
+}
+
+/** Reads a client configuration file such as the master's admin.conf. */
+export function readClientConfig(file: string): ClientTls & { masters: string[] } {
+  return parseYaml(readFileSync(file, 'utf8')) as ClientTls & { masters: string[] };
+}
+
+/** Mutual-TLS credentials from a client configuration (without a client certificate when it has none). */
+export function tlsCredentials(cfg: ClientTls): ChannelCredentials {
+  return credentials.createSsl(
+    Buffer.from(cfg.certificateAuthority),
+    cfg.clientKey ? Buffer.from(cfg.clientKey) : null,
+    cfg.clientCertificate ? Buffer.from(cfg.clientCertificate) : null,
+  );
+}
+
+/**
+ * A gRPC client of the cluster API at HOST:PORT, as the admin of the test file's cluster
+ * (ORCHARD_CONFIG, set by the bed), or with the given credentials.
+ */
+export function rawClusterClient(address: string, creds?: ChannelCredentials): RawClusterClient {
+  const config = process.env.ORCHARD_CONFIG;
+  const client = new ClusterServiceClient(address, creds ?? (config ? tlsCredentials(readClientConfig(config)) : credentials.createInsecure()));
   return {
     apply(objects) {
       return new Promise((resolve, reject) => {

@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cliFor, itemsOf, type Cli } from './cli';
 import { containersWithLabel, docker } from './docker';
@@ -6,6 +7,7 @@ import { endpoints, etcdKeys, etcdRevision, etcdctl, startEtcd, stopEtcd, type E
 import type { BedFacts } from './facts';
 import { nodeEngine, type SimNode } from './netns-node';
 import { canConnect, freePort } from './ports';
+import { createJoinCommand, hasJoined, waitAdminConfig, type JoinCommand } from './join';
 import { killAll, logTail, startAgent, startMaster, stopProcess, type ManagedProcess } from './processes';
 import { waitFor } from './wait';
 
@@ -45,6 +47,10 @@ export class TestCluster {
   /** Comma-separated master addresses, as ORCHARD_SERVER and --server take them. */
   server = '';
   cli: Cli = cliFor('');
+  /** The admin credentials of the first master; also exported as ORCHARD_CONFIG, so every CLI of this test file uses them. */
+  adminConfig = '';
+  /** The join command agents start with the first time (created once the first master serves). */
+  joinCommand: JoinCommand | undefined;
 
   constructor(
     readonly bed: BedFacts,
@@ -60,6 +66,13 @@ export class TestCluster {
     return n;
   }
 
+  /** The cluster's server secret, shared by all masters of this cluster (they open one CA with it). */
+  get serverSecretFile(): string {
+    const file = path.join(this.runDir, 'server-secret');
+    if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64url') + '\n', { mode: 0o600 });
+    return file;
+  }
+
   /** Starts master number i (1-based) on a fresh port; waits until it accepts connections. */
   async startMaster(i: number): Promise<MasterHandle> {
     const name = `m${i}`;
@@ -71,7 +84,7 @@ export class TestCluster {
       listen: address,
       dataDir: path.join(this.runDir, `master-${name}`),
       logFile: path.join(this.runDir, `master-${name}.log`),
-      extraArgs: this.opts.masterArgs,
+      extraArgs: ['--server-secret-file', this.serverSecretFile, ...(this.opts.masterArgs ?? [])],
     });
     const handle: MasterHandle = { name, address, proc };
     if (existing) Object.assign(existing, handle);
@@ -83,6 +96,11 @@ export class TestCluster {
       if (proc.exit) throw new Error(`master ${name} exited (${JSON.stringify(proc.exit)}):\n${logTail(proc, 30)}`);
       return canConnect(host, port);
     }, { timeoutMs: 30_000 });
+    if (!this.adminConfig) {
+      this.adminConfig = await waitAdminConfig(path.join(this.runDir, `master-${name}`), proc);
+      // The bed's CLI helpers pass process.env on: every CLI of this test file is the admin.
+      process.env.ORCHARD_CONFIG = this.adminConfig;
+    }
     return existing ?? handle;
   }
 
@@ -97,15 +115,26 @@ export class TestCluster {
   startAgent(node: SimNode): ManagedProcess {
     const running = this.agents.get(node.name);
     if (running && !running.exit) throw new Error(`agent ${node.name} already running (pid ${running.pid})`);
+    const dataDir = path.join(this.runDir, `agent-${node.name}`);
+    // The first start joins with the token (as an installed node does); later ones use the stored credentials.
+    const join = hasJoined(dataDir) ? undefined : this.joinCommand;
+    if (!hasJoined(dataDir) && !join) throw new Error(`agent ${node.name} has not joined and the cluster has no join token (createJoinToken first)`);
     const proc = startAgent({
       node,
       server: this.server,
-      dataDir: path.join(this.runDir, `agent-${node.name}`),
+      join,
+      dataDir,
       logFile: path.join(this.runDir, `agent-${node.name}.log`),
       extraArgs: this.opts.agentArgs,
     });
     this.agents.set(node.name, proc);
     return proc;
+  }
+
+  /** Creates the join token the agents of this cluster join with (unlimited uses, 24 h). */
+  async createJoinToken(): Promise<JoinCommand> {
+    this.joinCommand = await createJoinCommand(this.cli, ['--description', `test bed ${this.opts.name}`]);
+    return this.joinCommand;
   }
 
   /** Stops a node's agent by pid (SIGKILL simulates a crash) and waits for it to exit. */
@@ -238,6 +267,7 @@ export async function startCluster(bed: BedFacts, opts: ClusterOptions): Promise
   const c = new TestCluster(bed, runDir, etcd, opts.nodes ?? bed.nodes, opts);
   try {
     for (let i = 1; i <= (opts.masters ?? 1); i++) await c.startMaster(i);
+    await c.createJoinToken();
     if (opts.agents !== false) for (const n of c.nodes) c.startAgent(n);
   } catch (e) {
     await c.teardown().catch(() => undefined);

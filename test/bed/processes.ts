@@ -108,6 +108,16 @@ export function logTail(p: Pick<ManagedProcess, 'logFile'>, lines = 40): string 
   }
 }
 
+/**
+ * The Node.js flags the installed agent runs with (the `env -S node ...` line of its bin
+ * script), so that tests and benchmarks run the agent as installed.
+ */
+export function agentNodeFlags(): string[] {
+  const first = readFileSync(path.join(REPO_ROOT, 'packages', 'agent', 'bin', 'orchard-agent'), 'utf8').split('\n')[0] ?? '';
+  const m = /^#!\S*env -S node\s*(.*)$/.exec(first);
+  return m ? m[1]!.split(/\s+/).filter(Boolean) : [];
+}
+
 /** The built entry point of a package, with a clear message when it has not been built. */
 export function distMain(pkg: 'master' | 'agent' | 'cli'): string {
   const file = path.join(REPO_ROOT, 'packages', pkg, 'dist', 'main.js');
@@ -145,6 +155,8 @@ export interface AgentOptions {
   /** Defaults to the simulated node's name; required on the host. */
   nodeName?: string;
   extraArgs?: string[];
+  /** First start: join with this token (`orchard-agent join ...`); later starts use the stored credentials. */
+  join?: { server: string; token: string; caCertHash: string };
 }
 
 /**
@@ -156,7 +168,9 @@ export function startAgent(o: AgentOptions): ManagedProcess {
   const nodeName = o.nodeName ?? o.node?.name;
   if (!nodeName) throw new Error('startAgent: nodeName is required for an agent on the host');
   const agentArgs = [
+    ...agentNodeFlags(),
     distMain('agent'),
+    ...(o.join ? ['join', o.join.server, '--token', o.join.token, '--discovery-token-ca-cert-hash', o.join.caCertHash] : []),
     '--server', o.server,
     '--node-name', nodeName,
     '--docker-socket', o.node?.socket ?? o.dockerSocket ?? '/var/run/docker.sock',

@@ -1,6 +1,12 @@
+import './runtime/without-ssh';
 import { createLogger, systemClock } from '@orchard/api';
 import { Agent } from './agent';
 import { CommanderError, FlagError, parseFlags } from './flags';
+import { parseJoinArgs, type JoinArgs } from './join-args';
+import { JoinError } from './join';
+import { joinNode, startRenewal, storedCredentials } from './node-credentials';
+import { CredentialsHolder } from './session/credentials';
+import { grpcStreamFactory } from './session/node-session';
 import { gatherHostFacts } from './inventory/inventory';
 import { execFileRunner, readPiHealth } from './inventory/pi-health';
 import { formatPreflightFailures, hostPreflightDeps, runPreflight } from './preflight';
@@ -11,8 +17,15 @@ import { cgroupUsageSource } from './usage-source';
 
 async function main(): Promise<void> {
   let config;
+  let join: JoinArgs | undefined;
   try {
-    config = parseFlags(process.argv.slice(2));
+    const argv = process.argv.slice(2);
+    // `join MASTER:PORT --token ... --discovery-token-ca-cert-hash ...` joins first and then
+    // runs as the agent with the remaining flags, talking to that master.
+    if (argv[0] === 'join') join = parseJoinArgs(argv.slice(1));
+    // A --server list given with join (or in --config) is kept; otherwise the agent talks to the master it joined.
+    const hasServer = (args: readonly string[]) => args.some((a) => a === '--server' || a.startsWith('--server='));
+    config = parseFlags(join && !hasServer(join.agentArgs) && !process.env.ORCHARD_SERVER ? [...join.agentArgs, '--server', join.server] : join ? join.agentArgs : argv);
   } catch (err) {
     if (err instanceof CommanderError) process.exit(err.exitCode);
     if (err instanceof FlagError) {
@@ -32,6 +45,23 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
+  let creds;
+  try {
+    if (join) {
+      const joined = await joinNode(join, config.nodeName, config.dataDir);
+      creds = joined.creds;
+      logger.info({ node: config.nodeName, master: join.server, masters: joined.masters }, 'joined the cluster');
+    } else {
+      creds = await storedCredentials(config.dataDir, config.nodeName);
+    }
+  } catch (err) {
+    if (!(err instanceof JoinError)) throw err;
+    process.stderr.write(`orchard-agent: ${err.message}\n`);
+    process.exit(1);
+  }
+  const holder = new CredentialsHolder(creds);
+  const stopRenewal = startRenewal({ dataDir: config.dataDir, holder, servers: () => config.servers, log: logger });
+
   const runtime = new DockerRuntime(config.dockerSocket);
   const piHealthDeps = { fs: hostFs(), commands: execFileRunner };
   const agent = new Agent({
@@ -45,6 +75,7 @@ async function main(): Promise<void> {
     usage: cgroupUsageSource(),
     usageIntervalMs: 15_000,
     streams: new DockerStreamRuntime(config.dockerSocket),
+    connect: grpcStreamFactory(() => holder.get()),
   });
   await agent.run();
   // The shared clock's timers do not hold the process open (they are unref'd); a daemon
@@ -53,6 +84,7 @@ async function main(): Promise<void> {
 
   const shutdown = (signal: string) => {
     clearInterval(keepAlive);
+    stopRenewal();
     logger.info({ signal }, 'stopping; pods keep running');
     void agent.stop().finally(() => process.exit(0));
   };

@@ -6,6 +6,9 @@ import {
   type ApiObject,
   type ApplyRequest,
   type ApplyResponse,
+  type CreateTokenRequest,
+  type CreateTokenResponse,
+  type ListTokensResponse,
   type DeleteRequest,
   type DeleteResponse,
   type GetRequest,
@@ -43,14 +46,28 @@ export interface ClientOptions {
   readonly servers: readonly string[];
   /** Deadline of each unary call. */
   readonly timeoutMs: number;
+  /** TLS credentials (channelCredentials); plaintext only for in-process tests. */
+  readonly credentials?: ChannelCredentials;
+}
+
+/** The join token calls (`orchard token ...`), admin only. */
+export interface TokenApi {
+  createToken(req: CreateTokenRequest): Promise<CreateTokenResponse>;
+  listTokens(): Promise<ListTokensResponse>;
+  deleteToken(id: string): Promise<void>;
+  close(): void;
 }
 
 /**
- * Channel credentials for the cluster API. Insecure for now; the one place that changes
- * when the CLI learns mTLS.
+ * Channel credentials for the cluster API: trust only the cluster CA, and prove who we
+ * are with the client certificate of the configuration (mutual TLS).
  */
-export function channelCredentials(): ChannelCredentials {
-  return credentials.createInsecure();
+export function channelCredentials(tls: { caPem: string; certPem?: string; keyPem?: string }): ChannelCredentials {
+  return credentials.createSsl(
+    Buffer.from(tls.caPem),
+    tls.keyPem ? Buffer.from(tls.keyPem) : null,
+    tls.certPem ? Buffer.from(tls.certPem) : null,
+  );
 }
 
 /** Splits `--server` / ORCHARD_SERVER: comma-separated HOST:PORT, blanks ignored. */
@@ -82,7 +99,7 @@ type Unary<Req, Res> = (
  * the CLI keeps working while any master is up. Other errors are the answer and are
  * returned as typed errors (fromServiceError).
  */
-export class GrpcClusterClient implements ClusterApi {
+export class GrpcClusterClient implements ClusterApi, TokenApi {
   private readonly clients = new Map<string, ClusterServiceClient>();
   /** Index of the address that answered last; calls start there. */
   private current = 0;
@@ -99,7 +116,7 @@ export class GrpcClusterClient implements ClusterApi {
   private clientFor(addr: string): ClusterServiceClient {
     let c = this.clients.get(addr);
     if (!c) {
-      c = new ClusterServiceClient(addr, channelCredentials());
+      c = new ClusterServiceClient(addr, this.opts.credentials ?? credentials.createInsecure());
       this.clients.set(addr, c);
     }
     return c;
@@ -153,6 +170,18 @@ export class GrpcClusterClient implements ClusterApi {
 
   top(req: TopRequest): Promise<TopResponse> {
     return this.unary<TopRequest, TopResponse>((c, r, deadline, cb) => c.top(r, new Metadata(), { deadline }, cb), req);
+  }
+
+  createToken(req: CreateTokenRequest): Promise<CreateTokenResponse> {
+    return this.unary<CreateTokenRequest, CreateTokenResponse>((c, r, deadline, cb) => c.createToken(r, new Metadata(), { deadline }, cb), req);
+  }
+
+  listTokens(): Promise<ListTokensResponse> {
+    return this.unary<object, ListTokensResponse>((c, r, deadline, cb) => c.listTokens(r, new Metadata(), { deadline }, cb), {});
+  }
+
+  async deleteToken(id: string): Promise<void> {
+    await this.unary<{ id: string }, unknown>((c, r, deadline, cb) => c.deleteToken(r, new Metadata(), { deadline }, cb), { id });
   }
 
   async watch(req: WatchRequest, onEvent: (ev: WatchEvent) => void, signal?: AbortSignal): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { DEFAULT_REQUEST_TIMEOUT_MS, GrpcClusterClient, parseServers, type ClusterApi } from './client';
+import { DEFAULT_REQUEST_TIMEOUT_MS, GrpcClusterClient, channelCredentials, parseServers, type ClusterApi, type TokenApi } from './client';
+import { loadClientConfig, NO_CREDENTIALS } from './client-config';
 import { parseDuration } from './duration';
 import type { Io } from './io';
 import { GrpcStreamClient } from './streams/stream-client';
@@ -8,6 +9,8 @@ import type { StreamsContext } from './streams/streams-context';
 /** The flags every command takes. */
 export interface GlobalOptions {
   server?: string;
+  /** Client configuration file (after ~/.orchard/config and ORCHARD_CONFIG). */
+  config?: string;
   namespace?: string;
   requestTimeout?: string;
 }
@@ -17,23 +20,35 @@ export interface Context {
   readonly io: Io;
   /** Opens the cluster API for these flags (the caller closes it). */
   connect(opts: GlobalOptions): ClusterApi;
+  /** Opens the join token calls (the real context only). */
+  connectTokens?(opts: GlobalOptions): TokenApi;
 }
 
 /** The real context: gRPC to the masters named by --server or ORCHARD_SERVER. */
 export function grpcContext(io: Io): Context & StreamsContext {
+  const client = (opts: GlobalOptions) => {
+    const timeout = opts.requestTimeout ? parseDuration(opts.requestTimeout) : DEFAULT_REQUEST_TIMEOUT_MS;
+    const config = loadClientConfig((n) => io.env(n), opts.config);
+    if (!config.certificateAuthority || !config.clientCertificate || !config.clientKey) throw new Error(NO_CREDENTIALS);
+    return new GrpcClusterClient({
+      servers: chooseServers(opts.server, io.env('ORCHARD_SERVER'), config.masters),
+      // kubectl: 0 means no timeout; a day stands in for "none".
+      timeoutMs: timeout > 0 ? timeout : 86_400_000,
+      credentials: channelCredentials({ caPem: config.certificateAuthority, certPem: config.clientCertificate, keyPem: config.clientKey }),
+    });
+  };
   return {
     io,
-    connect(opts) {
-      const timeout = opts.requestTimeout ? parseDuration(opts.requestTimeout) : DEFAULT_REQUEST_TIMEOUT_MS;
-      return new GrpcClusterClient({
-        servers: parseServers(opts.server ?? io.env('ORCHARD_SERVER')),
-        // kubectl: 0 means no timeout; a day stands in for "none".
-        timeoutMs: timeout > 0 ? timeout : 86_400_000,
-      });
-    },
-    // Logs and exec reach the same masters.
-    connectStreams: (opts) => new GrpcStreamClient({ servers: parseServers(opts.server ?? io.env('ORCHARD_SERVER')) }),
+    connect: client,
+    connectTokens: client,
+    // Logs and exec reach the same masters with the same credentials.
+    connectStreams: (opts) => new GrpcStreamClient(client(opts).options),
   };
+}
+
+/** The masters to call: --server, else ORCHARD_SERVER, else the configuration's masters, else the default. */
+export function chooseServers(flag: string | undefined, env: string | undefined, configured: readonly string[] | undefined): string[] {
+  return parseServers(flag ?? env ?? configured?.join(','));
 }
 
 /** The global flags of a command, wherever on the command line they were given. */

@@ -10,6 +10,7 @@ import { describeCommand } from './commands/describe';
 import { execCommand } from './commands/exec';
 import { getCommand } from './commands/get';
 import { logsCommand } from './commands/logs';
+import { tokenCommand } from './commands/token';
 import { topCommand } from './commands/top';
 import { CLI_VERSION, versionCommand } from './commands/version';
 import { CommandErrors, type Context } from './context';
@@ -19,7 +20,8 @@ export function buildProgram(ctx: Context): Command {
   const program = new Command('orchard')
     .description('orchard controls an Orchard cluster: apply Kubernetes YAML, get, describe and delete objects')
     .version(CLI_VERSION, '--client-version', 'print the client version')
-    .option('-s, --server <addresses>', 'master addresses HOST:PORT, comma-separated (default: $ORCHARD_SERVER or 127.0.0.1:7443)')
+    .option('-s, --server <addresses>', 'master addresses HOST:PORT, comma-separated (default: $ORCHARD_SERVER, else the masters of the client configuration)')
+    .option('--config <file>', 'client configuration (masters, CA, client certificate); read after ~/.orchard/config and $ORCHARD_CONFIG')
     .option('-n, --namespace <namespace>', 'the namespace of the request (default: "default")')
     .option('--request-timeout <duration>', 'how long to wait for one answer from a master, e.g. 10s; 0 waits forever', '30s')
     .showSuggestionAfterError()
@@ -28,7 +30,7 @@ export function buildProgram(ctx: Context): Command {
     writeOut: (s) => ctx.io.stdout(s),
     writeErr: (s) => ctx.io.stderr(s),
   });
-  for (const cmd of [applyCommand(ctx), createCommand(ctx), getCommand(ctx), describeCommand(ctx), deleteCommand(ctx), logsCommand(ctx), execCommand(ctx), cordonCommand(ctx), uncordonCommand(ctx), drainCommand(ctx), labelCommand(ctx), taintCommand(ctx), topCommand(ctx), versionCommand(ctx)]) {
+  for (const cmd of [applyCommand(ctx), createCommand(ctx), getCommand(ctx), describeCommand(ctx), deleteCommand(ctx), logsCommand(ctx), execCommand(ctx), cordonCommand(ctx), uncordonCommand(ctx), drainCommand(ctx), labelCommand(ctx), taintCommand(ctx), topCommand(ctx), tokenCommand(ctx), versionCommand(ctx)]) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) });
     program.addCommand(cmd);

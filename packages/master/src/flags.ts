@@ -26,8 +26,10 @@ export interface MasterFlags {
   readonly unhealthyZoneThreshold?: number;
   /** Lease TTL of the leader key (seconds). */
   readonly leaderLeaseTtlSeconds: number;
-  /** The cluster's server secret; read once mutual TLS is enabled (not yet). */
+  /** The cluster's server secret (opens the CA in etcd); default <dataDir>/server-secret, created on first start. */
   readonly serverSecretFile?: string;
+  /** Audit log file (`-` for stderr); default <dataDir>/audit.log. */
+  readonly auditLog?: string;
   readonly logLevel: string;
 }
 
@@ -92,7 +94,8 @@ export function masterCommand(): Command {
     .option('--eviction-rate <per-second>', 'pods evicted per second across the cluster, so a network blip cannot empty it', parsePositive, 10)
     .option('--unhealthy-zone-threshold <fraction>', 'when more than this fraction of nodes is not ready (e.g. 0.55 or 55%), nothing is evicted: the master is probably the one cut off', parseFraction, 0.55)
     .option('--leader-lease-ttl <seconds>', 'lease TTL of the leader key: the longest a dead leader delays the next', parsePort, 3)
-    .option('--server-secret-file <file>', 'file holding the cluster server secret (for mutual TLS; not read yet)')
+    .option('--server-secret-file <file>', "file holding the cluster's server secret, which opens the CA stored in etcd (default: <data-dir>/server-secret, created on the first start)")
+    .option('--audit-log <file>', 'where mutating calls are recorded, one JSON line each; - for stderr (default: <data-dir>/audit.log)')
     .option('--log-level <level>', 'trace, debug, info, warn, error', parseLevel, process.env.ORCHARD_LOG_LEVEL ?? 'info');
 }
 
@@ -118,6 +121,7 @@ export function parseMasterFlags(argv: readonly string[], opts: { throwOnError?:
     unhealthyZoneThreshold: number;
     leaderLeaseTtl: number;
     serverSecretFile?: string;
+    auditLog?: string;
     logLevel: string;
   }>();
   let nodeGracePeriodMs: number;
@@ -148,6 +152,7 @@ export function parseMasterFlags(argv: readonly string[], opts: { throwOnError?:
     unhealthyZoneThreshold: o.unhealthyZoneThreshold,
     leaderLeaseTtlSeconds: o.leaderLeaseTtl,
     serverSecretFile: o.serverSecretFile,
+    auditLog: o.auditLog,
     logLevel: o.logLevel,
   };
 }

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentials, type ServiceError } from '@grpc/grpc-js';
+import { type ServiceError } from '@grpc/grpc-js';
 import { AgentMessage, ClusterServiceClient, NodeServiceClient, createLogger, parseManifests, type ApiObject, type MasterInfo } from '@orchard/api';
 import { startEtcdFixture, type EtcdFixture } from './testing/etcd-fixture';
 import type { MasterFlags } from './flags';
 import { Master } from './master';
+import { adminCredentials, sharedServerSecretFile, tempDataDir } from './testing/admin-credentials';
 
 const log = createLogger('master-ha-test', 'silent');
 
@@ -23,10 +24,13 @@ async function until<T>(fn: () => T | undefined | false | Promise<T | undefined 
   }
 }
 
+const serverSecretFile = sharedServerSecretFile();
+
 function flags(name: string, etcd: string): MasterFlags {
   return {
     etcd: [etcd],
-    dataDir: '/nonexistent',
+    dataDir: tempDataDir(),
+    serverSecretFile,
     listen: '127.0.0.1:0',
     name,
     advertiseAddress: `${name}.test:7443`,
@@ -54,15 +58,17 @@ describe('two masters on one etcd', () => {
   });
 
   it('serves the API on both, schedules on the leader, and fails over when the leader stops', async () => {
-    const m1 = new Master(flags('m1', fx.url), { log });
+    const f1 = flags('m1', fx.url);
+    const m1 = new Master(f1, { log });
     masters.push(m1);
     await m1.run();
-    const api1 = new ClusterServiceClient(`127.0.0.1:${m1.port}`, credentials.createInsecure());
+    const api1 = new ClusterServiceClient(`127.0.0.1:${m1.port}`, adminCredentials(f1.dataDir));
     await until(async () => (await call<{ masters: MasterInfo[] }>((cb) => api1.listMasters({}, cb))).masters.find((m) => m.leader));
-    const m2 = new Master(flags('m2', fx.url), { log });
+    const f2 = flags('m2', fx.url);
+    const m2 = new Master(f2, { log });
     masters.push(m2);
     await m2.run();
-    const api2 = new ClusterServiceClient(`127.0.0.1:${m2.port}`, credentials.createInsecure());
+    const api2 = new ClusterServiceClient(`127.0.0.1:${m2.port}`, adminCredentials(f2.dataDir));
 
     const listed = await call<{ masters: MasterInfo[] }>((cb) => api2.listMasters({}, cb));
     expect(listed.masters.map((m) => [m.name, m.address, m.leader])).toEqual([
@@ -72,7 +78,7 @@ describe('two masters on one etcd', () => {
 
     // The agent talks to the follower; the leader binds; the follower streams the pod.
     const desired: string[][] = [];
-    const stream = new NodeServiceClient(`127.0.0.1:${m2.port}`, credentials.createInsecure()).connect();
+    const stream = new NodeServiceClient(`127.0.0.1:${m2.port}`, adminCredentials(f2.dataDir)).connect();
     stream.on('data', (m) => m.message?.$case === 'desiredPods' && desired.push(m.message.desiredPods.pods.map((p: { metadata: { name: string } }) => p.metadata.name)));
     stream.on('error', () => undefined);
     stream.write(

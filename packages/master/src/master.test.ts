@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentials, status as GrpcStatus, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import { status as GrpcStatus, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import {
   AgentMessage,
   ClusterServiceClient,
@@ -14,6 +14,7 @@ import {
 } from '@orchard/api';
 import { startEtcdFixture, type EtcdFixture } from './testing/etcd-fixture';
 import { Master } from './master';
+import { adminCredentials, tempDataDir } from './testing/admin-credentials';
 
 const log = createLogger('master-test', 'silent');
 
@@ -118,10 +119,11 @@ describe('orchard-master over gRPC on a real etcd', () => {
 
   beforeAll(async () => {
     fx = await startEtcdFixture(22140);
+    const dataDir = tempDataDir();
     master = new Master(
       {
         etcd: [fx.url],
-        dataDir: '/nonexistent',
+        dataDir,
         listen: '127.0.0.1:0',
         name: 'm1',
         advertiseAddress: '127.0.0.1:0',
@@ -135,8 +137,8 @@ describe('orchard-master over gRPC on a real etcd', () => {
     );
     await master.run();
     const addr = `127.0.0.1:${master.port}`;
-    api = new ClusterServiceClient(addr, credentials.createInsecure());
-    nodes = new NodeServiceClient(addr, credentials.createInsecure());
+    api = new ClusterServiceClient(addr, adminCredentials(dataDir));
+    nodes = new NodeServiceClient(addr, adminCredentials(dataDir));
     await until(async () => (await call<{ masters: { leader: boolean }[] }>((cb) => api.listMasters({}, cb))).masters[0]?.leader);
   }, 30_000);
 

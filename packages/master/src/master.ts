@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { credentials } from '@grpc/grpc-js';
 import {
   AlreadyExistsError,
   Namespace,
@@ -12,6 +11,8 @@ import {
 } from '@orchard/api';
 import type { Etcd3 } from 'etcd3';
 import { ClusterService, clusterServiceHandlers } from './api/cluster-service';
+import { writeAdminConfig } from './bootstrap/admin-config';
+import { MasterSecurity } from './bootstrap/master-security';
 import { LeaderElection } from './election/leader-election';
 import { MasterRegistry } from './election/master-registry';
 import { createEtcdClient } from './etcd/client';
@@ -55,6 +56,7 @@ export class Master {
   private informers: Informer[] = [];
   private election: LeaderElection | undefined;
   private registry: MasterRegistry | undefined;
+  private security: MasterSecurity | undefined;
   private nodeService: NodeService | undefined;
   private peerTop: PeerTopClient | undefined;
   private nodeLeases: EtcdNodeLeases | undefined;
@@ -108,6 +110,11 @@ export class Master {
     const fence = () => election.fence();
     this.registry = new MasterRegistry(etcd, { name: flags.name, address: flags.advertiseAddress, version: VERSION, startedAt: rfc3339(clock.now()) }, log);
     await this.registry.start();
+    const masters = async () => (await MasterRegistry.list(etcd, undefined)).map((m) => ({ name: m.name, address: m.address }));
+    const security = (this.security = await MasterSecurity.start(
+      { name: flags.name, dataDir: flags.dataDir, listen: flags.listen, advertiseAddress: flags.advertiseAddress, serverSecretFile: flags.serverSecretFile, auditLog: flags.auditLog, etcdEndpoints: urls },
+      { etcd, store, clock, ids, log: log.child({ component: 'security' }), masters },
+    ));
 
     this.scheduler = new Scheduler({ store, pods, nodes, podsByNode, clock, log: log.child({ component: 'scheduler' }), fence, place: (p, s) => findPlacement(p, s) });
     this.lifecycle = new NodeLifecycle({ etcd, store, nodes, clock, log: log.child({ component: 'node-lifecycle' }), fence });
@@ -157,7 +164,7 @@ export class Master {
       streams: relay,
     });
     const nodeService = this.nodeService;
-    const peerTop = (this.peerTop = new PeerTopClient(credentials.createInsecure()));
+    const peerTop = (this.peerTop = new PeerTopClient(security.peerCredentials));
     const top = new TopService({
       store,
       log: log.child({ component: 'top' }),
@@ -166,9 +173,16 @@ export class Master {
       masters: () => MasterRegistry.list(etcd, undefined),
       askPeer: (address, req) => peerTop.ask(address, req),
     });
-    this.server = new GrpcServer({ ...clusterServiceHandlers(cluster, log), top: topHandler(top, log), ...streamHandlers({ store, relay, masterName: flags.name, log: log.child({ component: 'streams' }), listMasters: async () => MasterRegistry.list(etcd, await election.leaderName()) }) }, nodeServiceHandlers(this.nodeService));
+    this.server = new GrpcServer(security.guardCluster({
+        ...clusterServiceHandlers(cluster, log),
+        top: topHandler(top, log),
+        ...streamHandlers({ store, relay, masterName: flags.name, log: log.child({ component: 'streams' }), listMasters: async () => MasterRegistry.list(etcd, await election.leaderName()) }),
+      }), security.guardNodes(nodeServiceHandlers(this.nodeService)), { bootstrap: security.bootstrapHandlers(), credentials: security.serverCredentials });
     this.port = await this.server.listen(flags.listen);
     election.start();
+    security.startPruning(() => election.isLeader());
+    const admin = await writeAdminConfig(flags.dataDir, security.ca, [flags.advertiseAddress]);
+    if (admin.written) log.info({ file: admin.file }, 'wrote the admin credentials; copy them to ~/.orchard/config');
     log.info({ listen: flags.listen, port: this.port, etcd: urls, name: flags.name, version: VERSION }, 'orchard-master serving');
   }
 
@@ -203,6 +217,7 @@ export class Master {
       await this.nodeService?.nodeStatusWrites.idle();
     });
     await step('master record', () => this.registry?.stop());
+    await step('security', () => this.security?.stop());
     await step('caches', async () => {
       await Promise.all(this.informers.map((i) => i.stop()));
     });

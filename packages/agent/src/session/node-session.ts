@@ -1,4 +1,4 @@
-import type { ClientDuplexStream } from '@grpc/grpc-js';
+import { credentials as grpcCredentials, type ChannelCredentials, type ClientDuplexStream } from '@grpc/grpc-js';
 import {
   NodeServiceClient,
   type AgentMessage,
@@ -12,7 +12,6 @@ import {
   type StreamOutput,
   type UsageReport,
 } from '@orchard/api';
-import { nodeChannelCredentials } from './credentials';
 import { DEFAULT_RECONNECT, reconnectDelay, type ReconnectPolicy } from './reconnect-delay';
 
 /** Opens the node stream to one master; tests replace it. */
@@ -21,13 +20,25 @@ export type StreamFactory = (address: string) => {
   close(): void;
 };
 
-/** The default transport: one gRPC channel per master address, kept alive with pings. */
-export function grpcStreamFactory(): StreamFactory {
+/**
+ * The default transport: one gRPC channel per master address, kept alive with pings.
+ * `credentials` is asked on every connect: when it returns new ones (a renewed
+ * certificate) the channel is rebuilt with them. The agent passes mutual-TLS credentials
+ * (session/credentials.ts); plaintext is for in-process tests.
+ */
+export function grpcStreamFactory(credentials: () => ChannelCredentials = plaintext()): StreamFactory {
   const clients = new Map<string, NodeServiceClient>();
+  const usedCredentials = new Map<string, ChannelCredentials>();
   return (address) => {
     let client = clients.get(address);
+    const creds = credentials();
+    if (client && usedCredentials.get(address) !== creds) {
+      client.close();
+      client = undefined;
+    }
     if (!client) {
-      client = new NodeServiceClient(address, nodeChannelCredentials(), {
+      usedCredentials.set(address, creds);
+      client = new NodeServiceClient(address, creds, {
         // A master that vanished without closing TCP (power cut, partition) is noticed
         // within about 30 s instead of never.
         'grpc.keepalive_time_ms': 20_000,
@@ -48,6 +59,11 @@ export function grpcStreamFactory(): StreamFactory {
       },
     };
   };
+}
+
+function plaintext(): () => ChannelCredentials {
+  const insecure = grpcCredentials.createInsecure();
+  return () => insecure;
 }
 
 export interface NodeSessionOptions {
