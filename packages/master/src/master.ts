@@ -13,6 +13,9 @@ import type { Etcd3 } from 'etcd3';
 import { ClusterService, clusterServiceHandlers } from './api/cluster-service';
 import { writeAdminConfig } from './bootstrap/admin-config';
 import { MasterSecurity } from './bootstrap/master-security';
+import { loadServerSecret } from './bootstrap/server-secret-file';
+import { secretKeyring } from './secrets';
+import { encryptingCodec } from './store/value-codec';
 import { LeaderElection } from './election/leader-election';
 import { MasterRegistry } from './election/master-registry';
 import { createEtcdClient } from './etcd/client';
@@ -93,7 +96,9 @@ export class Master {
       urls = [this.embedded.clientUrl];
     }
     const etcd = (this.etcd = createEtcdClient(urls));
-    const store = new ObjectStore(etcd);
+    // The server secret opens the CA and derives the key that encrypts Secrets at rest.
+    const serverSecret = await loadServerSecret(flags.serverSecretFile, flags.dataDir);
+    const store = new ObjectStore(etcd, undefined, encryptingCodec(secretKeyring(serverSecret), [ObjectStore.registryPrefix(kindByCase('secret'))]));
     await this.ensureDefaultNamespace(store);
 
     const pods = new Informer(store, kindByCase('pod'), log);
@@ -112,7 +117,7 @@ export class Master {
     await this.registry.start();
     const masters = async () => (await MasterRegistry.list(etcd, undefined)).map((m) => ({ name: m.name, address: m.address }));
     const security = (this.security = await MasterSecurity.start(
-      { name: flags.name, dataDir: flags.dataDir, listen: flags.listen, advertiseAddress: flags.advertiseAddress, serverSecretFile: flags.serverSecretFile, auditLog: flags.auditLog, etcdEndpoints: urls },
+      { name: flags.name, dataDir: flags.dataDir, listen: flags.listen, advertiseAddress: flags.advertiseAddress, serverSecret, auditLog: flags.auditLog, etcdEndpoints: urls },
       { etcd, store, clock, ids, log: log.child({ component: 'security' }), masters },
     ));
 

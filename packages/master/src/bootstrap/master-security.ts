@@ -25,7 +25,6 @@ import { JoinRateLimiter } from '../tokens';
 import { loadOrCreateCA } from './cluster-ca';
 import { BootstrapService, bootstrapServiceHandlers } from './bootstrap-service';
 import { EtcdTokenStore } from './etcd-token-store';
-import { loadServerSecret } from './server-secret-file';
 import { servingNames } from './serving-names';
 import { TokenService, tokenHandlers } from './token-service';
 
@@ -34,7 +33,8 @@ export interface SecurityOptions {
   readonly dataDir: string;
   readonly listen: string;
   readonly advertiseAddress: string;
-  readonly serverSecretFile?: string;
+  /** The cluster's server secret (bootstrap/server-secret-file.ts loads it). */
+  readonly serverSecret: string;
   /** File for the audit log, `-` for stderr; default <dataDir>/audit.log. */
   readonly auditLog?: string;
   readonly etcdEndpoints: readonly string[];
@@ -77,7 +77,7 @@ export class MasterSecurity {
 
   static async start(opts: SecurityOptions, deps: SecurityDeps): Promise<MasterSecurity> {
     const { etcd, store, clock, ids, log } = deps;
-    const serverSecret = await loadServerSecret(opts.serverSecretFile, opts.dataDir);
+    const serverSecret = opts.serverSecret;
     const ca = await loadOrCreateCA(etcd, serverSecret, log);
     const { names, ips } = servingNames({ advertiseAddress: opts.advertiseAddress, listen: opts.listen });
     const serving = await issueServingCert(ca, { masterName: opts.name, names, ips });

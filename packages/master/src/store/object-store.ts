@@ -1,3 +1,4 @@
+import { identityCodec, type ValueCodec } from './value-codec';
 import {
   AlreadyExistsError,
   ApiObject,
@@ -69,7 +70,14 @@ export class ObjectStore {
   constructor(
     private readonly etcd: Etcd3,
     private readonly prefix = REGISTRY_PREFIX,
+    /** Encrypts Secrets at rest (store/value-codec.ts); every read and write goes through it. */
+    readonly codec: ValueCodec = identityCodec,
   ) {}
+
+  /** The etcd key prefix of every object of a kind, in the default registry. */
+  static registryPrefix(kind: KindInfo): string {
+    return `${REGISTRY_PREFIX}${kind.plural}/`;
+  }
 
   /** The etcd key of an object. */
   keyOf(kind: KindInfo, namespace: string, name: string): string {
@@ -93,7 +101,7 @@ export class ObjectStore {
     try {
       const res = await this.etcd.get(key).exec();
       const kv = res.kvs[0];
-      return kv ? decodeKv(kv) : undefined;
+      return kv ? decodeKv(kv, this.codec) : undefined;
     } catch (err) {
       throw fromEtcdError(err, `get ${key}`);
     }
@@ -104,7 +112,7 @@ export class ObjectStore {
     const prefix = this.prefixOf(kind, namespace);
     try {
       const res = await this.etcd.getAll().prefix(prefix).exec();
-      return { items: res.kvs.map(decodeKv), revision: res.header.revision };
+      return { items: res.kvs.map((kv) => decodeKv(kv, this.codec)), revision: res.header.revision };
     } catch (err) {
       throw fromEtcdError(err, `list ${prefix}`);
     }
@@ -268,12 +276,12 @@ export class ObjectStore {
               events.push({
                 type: ev.kv.create_revision === ev.kv.mod_revision ? 'ADDED' : 'MODIFIED',
                 key: ev.kv.key.toString(),
-                object: decodeKv(ev.kv),
-                previous: () => (prev ? decodeKv(prev) : undefined),
+                object: decodeKv(ev.kv, this.codec),
+                previous: () => (prev ? decodeKv(prev, this.codec) : undefined),
                 revision: ev.kv.mod_revision,
               });
             } else if (ev.prev_kv) {
-              const object = decodeKv(ev.prev_kv);
+              const object = decodeKv(ev.prev_kv, this.codec);
               // A deleted object's last version is the deletion revision, as in Kubernetes.
               unwrap(object).metadata!.resourceVersion = ev.kv.mod_revision;
               events.push({ type: 'DELETED', key: ev.kv.key.toString(), object, previous: () => object, revision: ev.kv.mod_revision });
@@ -341,7 +349,7 @@ function plan(store: ObjectStore, op: WriteOp): PlannedOp {
   if (op.type === 'update' && !/^[1-9][0-9]*$/.test(expectedMod)) {
     throw new ConflictError(kind.plural, meta.name);
   }
-  return { op, key, kind, name: meta.name, expectedMod, object: op.object, value: Buffer.from(ApiObject.encode(stored).finish()) };
+  return { op, key, kind, name: meta.name, expectedMod, object: op.object, value: store.codec.encode(key, Buffer.from(ApiObject.encode(stored).finish())) };
 }
 
 function explainFailure(planned: readonly PlannedOp[], res: ITxnResponse, fence: Fence | undefined, guards: readonly KeyGuard[]): Error {
@@ -367,8 +375,8 @@ function explainFailure(planned: readonly PlannedOp[], res: ITxnResponse, fence:
   return new ConflictError(planned[0]!.kind.plural, planned[0]!.name);
 }
 
-function decodeKv(kv: IKeyValue): ApiObject {
-  const obj = ApiObject.decode(kv.value);
+function decodeKv(kv: IKeyValue, codec: ValueCodec): ApiObject {
+  const obj = ApiObject.decode(codec.decode(kv.key.toString(), kv.value));
   const o = unwrap(obj);
   o.metadata = o.metadata ?? ObjectMeta.fromPartial({});
   o.metadata.resourceVersion = kv.mod_revision;
