@@ -23,9 +23,10 @@ declare -A probe=(
   [iproute2]=/usr/sbin/ip
   [docker-registry]=/usr/bin/docker-registry
   [apache2-utils]=/usr/bin/htpasswd
+  [tmux]=/usr/bin/tmux
 )
 missing=()
-for pkg in docker.io etcd-server etcd-client busybox-static iptables iproute2 docker-registry apache2-utils; do
+for pkg in docker.io etcd-server etcd-client busybox-static iptables iproute2 docker-registry apache2-utils tmux; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || [[ ! -e "${probe[$pkg]}" ]]; then
     missing+=("$pkg")
   fi
