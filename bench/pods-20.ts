@@ -55,7 +55,7 @@ function say(msg: string): void {
 }
 
 /** Where the benchmark runs: an engine, and the simulated node behind it if any. */
-interface Target {
+export interface Target {
   engine: Engine;
   node?: SimNode;
   /** Address masters listen on, reachable from the agent. */
@@ -65,7 +65,7 @@ interface Target {
   label: string;
 }
 
-async function setUpTarget(a: Args, runDir: string): Promise<Target> {
+export async function setUpTarget(a: Pick<Args, 'hostEngine'>, runDir: string): Promise<Target> {
   await buildTestImages(hostEngine);
   if (a.hostEngine) return { engine: hostEngine, listenHost: '127.0.0.1', swarmAddress: '127.0.0.1', label: 'host engine' };
   await fs.mkdir(runDir, { recursive: true });
@@ -77,7 +77,7 @@ async function setUpTarget(a: Args, runDir: string): Promise<Target> {
   return { engine: nodeEngine(node), node, listenHost: BRIDGE_ADDRESS, swarmAddress: node.address, label: `simulated node ${node.name}` };
 }
 
-async function tearDownTarget(t: Target): Promise<void> {
+export async function tearDownTarget(t: Target): Promise<void> {
   if (!t.node) return;
   await removeNode(t.node);
   await removeLan();
@@ -113,14 +113,14 @@ spec:
   ).join('---\n');
 }
 
-interface OrchardRig {
+export interface OrchardRig {
   etcd: EtcdCluster;
   master: ManagedProcess;
   agent: ManagedProcess;
   cli: Cli;
 }
 
-async function startOrchard(t: Target, runDir: string): Promise<OrchardRig> {
+export async function startOrchard(t: Target, runDir: string): Promise<OrchardRig> {
   const etcd = await startEtcd(runDir, 1);
   const port = await freePort();
   const master = startMaster({
@@ -157,7 +157,7 @@ async function startOrchard(t: Target, runDir: string): Promise<OrchardRig> {
   return { etcd, master, agent, cli };
 }
 
-async function stopOrchard(rig: OrchardRig): Promise<void> {
+export async function stopOrchard(rig: OrchardRig): Promise<void> {
   await stopProcess(rig.agent);
   await stopProcess(rig.master);
   await stopEtcd(rig.etcd);
@@ -307,7 +307,10 @@ async function bench(a: Args): Promise<void> {
   console.log(`  appended to ${path.relative(process.cwd(), file) || file}`);
 }
 
-main().catch((e: Error) => {
-  process.stderr.write(`[bench] failed: ${e.message}\n`);
-  process.exitCode = 1;
-});
+// Also a library: bench/restart.ts reuses the simulated node and the Orchard rig.
+if (require.main === module) {
+  main().catch((e: Error) => {
+    process.stderr.write(`[bench] failed: ${e.message}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -141,6 +141,31 @@ describe.runIf(existsSync(SOCKET))('DockerRuntime (real dockerd)', () => {
     expect(err.message).toMatch(/^failed to pull image 127.0.0.1:1\/none:1: .*(connection refused|connect)/);
   });
 
+  it('runs a command in a container for probes: exit code, output, timeout', async () => {
+    const id = await rt.createContainer({
+      name: `${RUN}-exec`,
+      image: 'orchard-test/busybox:1',
+      labels: { ...LABELS, 'io.orchard.container.name': 'exec' },
+      cmd: ['sleep', '300'],
+      env: [],
+      networkMode: 'none',
+      exposedPorts: [],
+      portBindings: [],
+    });
+    await rt.startContainer(id);
+    // Both streams are kept (their relative order is the engine's).
+    const r = await rt.execProbe(id, ['sh', '-c', 'echo out; echo err >&2; exit 3'], 5_000);
+    expect(r.exitCode).toBe(3);
+    expect(r.output.split('\n').sort()).toEqual(['', 'err', 'out']);
+    expect(await rt.execProbe(id, ['true'], 5_000)).toEqual({ exitCode: 0, output: '' });
+    // Output is cut at 10 KiB.
+    const big = await rt.execProbe(id, ['sh', '-c', 'i=0; while [ $i -lt 3000 ]; do echo 0123456789; i=$((i+1)); done'], 10_000);
+    expect(big.output.length).toBe(10 * 1024);
+    await expect(rt.execProbe(id, ['sleep', '5'], 300)).rejects.toThrow(/timed out after 300 ms/);
+    await rt.stopContainer(id, 0);
+    await expect(rt.execProbe(id, ['true'], 5_000)).rejects.toThrow(RuntimeError);
+  });
+
   it('reads engine info', async () => {
     const info = await rt.info();
     expect(info.version).toMatch(/^\d+\.\d+/);
