@@ -213,14 +213,14 @@ export class Scheduler {
 
   /** The pod bound to `nodeName`, with PodScheduled=True. */
   private boundCopy(cached: ApiObject, nodeName: string): ApiObject {
-    const copy = cloneObject(cached);
-    const pod = podOf(copy)!;
-    pod.spec!.nodeName = nodeName;
-    const status = pod.status ?? PodStatus.fromPartial({ phase: 'Pending' });
+    // Shallow: new envelope, pod, spec and status around the cache's unchanged parts (the
+    // cache's objects are never mutated; a deep copy per bind cost more than placing it).
+    const cachedPod = podOf(cached)!;
+    const status: PodStatus = cachedPod.status ? { ...cachedPod.status } : PodStatus.fromPartial({ phase: 'Pending' });
     if (!status.phase) status.phase = 'Pending';
     status.conditions = setCondition(status.conditions, { type: 'PodScheduled', status: 'True', reason: '', message: '' }, rfc3339(this.deps.clock.now()));
-    pod.status = status;
-    return copy;
+    const pod: Pod = { ...cachedPod, spec: { ...cachedPod.spec!, nodeName }, status };
+    return { ...cached, resource: { $case: 'pod', pod } };
   }
 
   /**
