@@ -1,0 +1,213 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describeResult, orchardOk, waitFor } from '../bed/cli';
+import { startCluster, type TestCluster } from '../bed/cluster';
+import { docker } from '../bed/docker';
+import type {} from '../bed/facts';
+import { dumpLogsOnFailure } from '../bed/failure-logs';
+import { TEST_IMAGES } from '../bed/images';
+import { nodeEngine, type SimNode } from '../bed/netns-node';
+
+// Issue 3, ConfigMaps and Secrets: env from their keys, files in the container refreshed
+// when the object changes (same container, no restart), and a missing key reported as
+// CreateContainerConfigError without disturbing other pods.
+
+const bed = inject('bed');
+let cluster: TestCluster | undefined;
+
+beforeAll(async () => {
+  cluster = await startCluster(bed, { name: 'config-and-secrets' });
+  await cluster.waitNodesReady();
+});
+afterAll(async () => {
+  await cluster?.teardown();
+});
+dumpLogsOnFailure(() => cluster);
+
+function c(): TestCluster {
+  if (!cluster) throw new Error('cluster not started');
+  return cluster;
+}
+
+function configMap(appConf: string, extra = ''): string {
+  return `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: app-config
+data:
+  MODE: fast
+  app.conf: "${appConf}"
+${extra}`;
+}
+
+const SECRET = `apiVersion: v1
+kind: Secret
+metadata:
+  name: db-secret
+type: Opaque
+stringData:
+  password: s3cret-value
+data:
+  user: YWRtaW4=
+`;
+
+const READER_POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: reader
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: main
+      image: ${TEST_IMAGES.busybox}
+      imagePullPolicy: IfNotPresent
+      command: ["sleep", "3600"]
+      env:
+        - name: MODE
+          valueFrom:
+            configMapKeyRef: { name: app-config, key: MODE }
+        - name: DB_PASSWORD
+          valueFrom:
+            secretKeyRef: { name: db-secret, key: password }
+        - name: NOT_THERE
+          valueFrom:
+            configMapKeyRef: { name: app-config, key: absent, optional: true }
+      envFrom:
+        - prefix: DB_
+          secretRef: { name: db-secret }
+      volumeMounts:
+        - { name: config, mountPath: /etc/app }
+        - { name: config, mountPath: /etc/mode, subPath: MODE }
+        - { name: creds, mountPath: /etc/db, readOnly: true }
+  volumes:
+    - name: config
+      configMap: { name: app-config }
+    - name: creds
+      secret:
+        secretName: db-secret
+        defaultMode: 0400
+        items:
+          - { key: password, path: db/password }
+`;
+
+const BROKEN_POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: broken
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: main
+      image: ${TEST_IMAGES.busybox}
+      imagePullPolicy: IfNotPresent
+      command: ["sleep", "3600"]
+      env:
+        - name: LEVEL
+          valueFrom:
+            configMapKeyRef: { name: app-config, key: LEVEL }
+`;
+
+async function apply(name: string, text: string): Promise<void> {
+  const file = c().manifestFile(name, text);
+  const r = await c().cli(['apply', '-f', file]);
+  expect(r.code, describeResult(['apply', '-f', file], r)).toBe(0);
+}
+
+function nodeOf(pod: Record<string, any>): SimNode {
+  const n = bed.nodes.find((x) => x.name === pod.spec?.nodeName);
+  if (!n) throw new Error(`pod ${pod.metadata?.name} is on no simulated node (${pod.spec?.nodeName})`);
+  return n;
+}
+
+/** The running Docker container of a pod's container, through the node's own dockerd. */
+async function containerId(node: SimNode, pod: string, container = 'main'): Promise<string> {
+  const list = await c().podContainers(node, pod);
+  const found = list.find((x) => x.labels['io.orchard.container.name'] === container && x.running);
+  if (!found) throw new Error(`no running container ${container} of pod ${pod} on ${node.name}: ${JSON.stringify(list.map((x) => [x.name, x.status]))}`);
+  return found.id;
+}
+
+async function execIn(node: SimNode, id: string, cmd: string[]): Promise<string> {
+  const r = await docker(nodeEngine(node), ['exec', id, ...cmd], { timeoutMs: 15_000 });
+  if (r.code !== 0) throw new Error(`docker exec ${cmd.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return r.stdout;
+}
+
+describe('a pod reading a ConfigMap and a Secret', () => {
+  let node: SimNode;
+  let id = '';
+
+  it('runs with env from their keys and envFrom, optional missing keys left unset', async () => {
+    await apply('config.yaml', `${configMap('version=1')}---\n${SECRET}`);
+    await apply('reader.yaml', READER_POD);
+    const pod = await c().waitPodPhase('reader', 'Running', 30_000);
+    node = nodeOf(pod);
+    id = await containerId(node, 'reader');
+    const env = Object.fromEntries(
+      (await execIn(node, id, ['env']))
+        .split('\n')
+        .filter((l) => l.includes('='))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    expect(env.MODE).toBe('fast');
+    expect(env.DB_PASSWORD).toBe('s3cret-value');
+    expect(env.DB_user).toBe('admin');
+    expect(env.DB_password).toBe('s3cret-value');
+    expect(env).not.toHaveProperty('NOT_THERE');
+  });
+
+  it('sees the ConfigMap and the Secret as files, with items, subPath and defaultMode', async () => {
+    expect(await execIn(node, id, ['cat', '/etc/app/app.conf'])).toBe('version=1');
+    expect(await execIn(node, id, ['cat', '/etc/app/MODE'])).toBe('fast');
+    expect(await execIn(node, id, ['cat', '/etc/mode'])).toBe('fast');
+    expect(await execIn(node, id, ['cat', '/etc/db/db/password'])).toBe('s3cret-value');
+    expect((await execIn(node, id, ['stat', '-L', '-c', '%a', '/etc/db/db/password'])).trim()).toBe('400');
+    // Mounted read-only: the container cannot change its configuration.
+    const write = await docker(nodeEngine(node), ['exec', id, 'sh', '-c', 'echo x > /etc/app/new'], { timeoutMs: 15_000 });
+    expect(write.code).not.toBe(0);
+    expect(write.stderr).toMatch(/read-only/i);
+  });
+
+  it('sees a changed ConfigMap in its files without a restart', async () => {
+    const started = Date.now();
+    await apply('config-v2.yaml', configMap('version=2'));
+    const seen = await waitFor('the new app.conf inside the running container', async () => {
+      const text = await execIn(node, id, ['cat', '/etc/app/app.conf']);
+      return text === 'version=2' ? text : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    expect(seen).toBe('version=2');
+    process.stderr.write(`[config-and-secrets] ConfigMap change visible in the container ${Date.now() - started} ms after apply\n`);
+    // The same container, never restarted.
+    expect(await containerId(node, 'reader')).toBe(id);
+    const pod = await c().getPod('reader');
+    expect(pod?.status?.containerStatuses?.[0]?.restartCount).toBe(0);
+    // A subPath mount is a copy of the file at start, as in Kubernetes.
+    expect(await execIn(node, id, ['cat', '/etc/mode'])).toBe('fast');
+  });
+});
+
+describe('a pod referencing a key the ConfigMap lacks', () => {
+  it('waits with CreateContainerConfigError naming the key, while other pods keep running', async () => {
+    await apply('broken.yaml', BROKEN_POD);
+    const status = await waitFor('pod broken to report CreateContainerConfigError', async () => {
+      const p = await c().getPod('broken');
+      const waiting = p?.status?.containerStatuses?.[0]?.state?.waiting;
+      return waiting?.reason === 'CreateContainerConfigError' ? waiting : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 300 });
+    expect(status.message).toBe("couldn't find key LEVEL in ConfigMap default/app-config");
+    const table = await orchardOk(c().cli, ['get', 'pods']);
+    expect(table).toMatch(/broken\s+0\/1\s+CreateContainerConfigError/);
+    // Nothing else was disturbed: the reader still runs, every agent is alive.
+    const reader = await c().getPod('reader');
+    expect(reader?.status?.phase).toBe('Running');
+    expect(reader?.status?.containerStatuses?.[0]?.restartCount).toBe(0);
+    for (const [name, agent] of c().agents) expect(agent.exit, `agent ${name}`).toBeUndefined();
+  });
+
+  it('starts once the key is added to the ConfigMap', async () => {
+    await apply('config-v3.yaml', configMap('version=3', '  LEVEL: debug\n'));
+    const pod = await c().waitPodPhase('broken', 'Running', 30_000);
+    const node = nodeOf(pod);
+    const id = await containerId(node, 'broken');
+    expect((await execIn(node, id, ['sh', '-c', 'echo $LEVEL'])).trim()).toBe('debug');
+  });
+});
