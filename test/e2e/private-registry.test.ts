@@ -116,6 +116,8 @@ describe('a pod pulling from the authenticated registry', () => {
   it('runs with the right credentials', async () => {
     const out = await orchardOk(c().cli, ['create', 'secret', 'docker-registry', 'regcred', '--docker-server', registryAddress, '--docker-username', USER, '--docker-password', PASSWORD]);
     expect(out).toBe('secret/regcred created\n');
+    const listed = await orchardOk(c().cli, ['get', 'secrets']);
+    expect(listed).toMatch(/regcred\s+kubernetes\.io\/dockerconfigjson\s+1\s/);
     await apply('good.yaml', pod('private-ok', 'regcred'));
     const p = await c().waitPodPhase('private-ok', 'Running', 60_000);
     expect(p.status?.containerStatuses?.[0]?.image).toBe(`${registryAddress}/orchard-test/busybox:private`);
