@@ -33,9 +33,12 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** `x86_64, 2 cores, HOSTNAME` for the results table. */
+/**
+ * `x86_64, 2 cores, HOSTNAME, load 1.2` for the results table: the 1-minute load average
+ * says whether other work shared the cores during the run.
+ */
 export function machine(): string {
-  return `${execSync('uname -m').toString().trim()}, ${os.cpus().length} cores, ${os.hostname()}`;
+  return `${execSync('uname -m').toString().trim()}, ${os.cpus().length} cores, ${os.hostname()}, load ${os.loadavg()[0]!.toFixed(1)}`;
 }
 
 export function utcNow(): string {
