@@ -30,6 +30,8 @@ export interface MasterFlags {
   readonly serverSecretFile?: string;
   /** Audit log file (`-` for stderr); default <dataDir>/audit.log. */
   readonly auditLog?: string;
+  /** YAML keyring for Secrets at rest ({ current, keys }); default: the key derived from the server secret. */
+  readonly encryptionConfig?: string;
   readonly logLevel: string;
 }
 
@@ -95,6 +97,7 @@ export function masterCommand(): Command {
     .option('--unhealthy-zone-threshold <fraction>', 'when more than this fraction of nodes is not ready (e.g. 0.55 or 55%), nothing is evicted: the master is probably the one cut off', parseFraction, 0.55)
     .option('--leader-lease-ttl <seconds>', 'lease TTL of the leader key: the longest a dead leader delays the next', parsePort, 3)
     .option('--server-secret-file <file>', "file holding the cluster's server secret, which opens the CA stored in etcd (default: <data-dir>/server-secret, created on the first start)")
+    .option('--encryption-config <file>', 'YAML keys for Secrets at rest: current: ID and keys: {ID: base64 of 32 bytes}; for rotation (default: a key derived from the server secret)')
     .option('--audit-log <file>', 'where mutating calls are recorded, one JSON line each; - for stderr (default: <data-dir>/audit.log)')
     .option('--log-level <level>', 'trace, debug, info, warn, error', parseLevel, process.env.ORCHARD_LOG_LEVEL ?? 'info');
 }
@@ -122,6 +125,7 @@ export function parseMasterFlags(argv: readonly string[], opts: { throwOnError?:
     leaderLeaseTtl: number;
     serverSecretFile?: string;
     auditLog?: string;
+    encryptionConfig?: string;
     logLevel: string;
   }>();
   let nodeGracePeriodMs: number;
@@ -153,8 +157,31 @@ export function parseMasterFlags(argv: readonly string[], opts: { throwOnError?:
     leaderLeaseTtlSeconds: o.leaderLeaseTtl,
     serverSecretFile: o.serverSecretFile,
     auditLog: o.auditLog,
+    encryptionConfig: o.encryptionConfig,
     logLevel: o.logLevel,
   };
+}
+
+/**
+ * `orchard-master join MASTER:PORT --token ID.SECRET --discovery-token-ca-cert-hash sha256:HEX [flags]`:
+ * the join's own arguments, and argv without them (the master's flags, parsed as usual).
+ */
+export function splitJoinArgs(argv: readonly string[]): { join?: { server: string; token: string; caCertHash: string }; argv: string[] } {
+  if (argv[2] !== 'join') return { argv: [...argv] };
+  const server = argv[3];
+  const usage = 'usage: orchard-master join MASTER:PORT --token ID.SECRET --discovery-token-ca-cert-hash sha256:HEX [flags]';
+  if (!server || server.startsWith('-')) throw new InvalidArgumentError(`join: the master address comes first\n${usage}`);
+  const rest: string[] = [];
+  let token = '';
+  let caCertHash = '';
+  const args = argv.slice(4);
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--token') token = args[++i] ?? '';
+    else if (args[i] === '--discovery-token-ca-cert-hash') caCertHash = args[++i] ?? '';
+    else rest.push(args[i]!);
+  }
+  if (!token || !caCertHash) throw new InvalidArgumentError(`join: --token and --discovery-token-ca-cert-hash are required\n${usage}`);
+  return { join: { server, token, caCertHash }, argv: [argv[0]!, argv[1]!, ...rest] };
 }
 
 /**

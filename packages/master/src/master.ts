@@ -15,7 +15,7 @@ import { writeAdminConfig } from './bootstrap/admin-config';
 import { MasterSecurity } from './bootstrap/master-security';
 import { loadServerSecret } from './bootstrap/server-secret-file';
 import { secretKeyring } from './secrets';
-import { encryptingCodec } from './store/value-codec';
+import { encryptingCodec, readEncryptionConfig } from './store/value-codec';
 import { LeaderElection } from './election/leader-election';
 import { MasterRegistry } from './election/master-registry';
 import { createEtcdClient } from './etcd/client';
@@ -98,7 +98,8 @@ export class Master {
     const etcd = (this.etcd = createEtcdClient(urls));
     // The server secret opens the CA and derives the key that encrypts Secrets at rest.
     const serverSecret = await loadServerSecret(flags.serverSecretFile, flags.dataDir);
-    const store = new ObjectStore(etcd, undefined, encryptingCodec(secretKeyring(serverSecret), [ObjectStore.registryPrefix(kindByCase('secret'))]));
+    const keyring = secretKeyring(serverSecret, flags.encryptionConfig ? await readEncryptionConfig(flags.encryptionConfig) : undefined);
+    const store = new ObjectStore(etcd, undefined, encryptingCodec(keyring, [ObjectStore.registryPrefix(kindByCase('secret'))]));
     await this.ensureDefaultNamespace(store);
 
     const pods = new Informer(store, kindByCase('pod'), log);

@@ -1,4 +1,21 @@
-import { decrypt, encrypt, isEncrypted, type Keyring } from '../secrets';
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { decrypt, encrypt, isEncrypted, type Keyring, type KeyringConfig } from '../secrets';
+
+/** Reads --encryption-config: `current: k2` and `keys: { k1: <base64>, k2: <base64> }`. */
+export async function readEncryptionConfig(file: string): Promise<KeyringConfig> {
+  let v: unknown;
+  try {
+    v = parseYaml(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read --encryption-config ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  const cfg = v as Partial<KeyringConfig> | null;
+  if (!cfg || typeof cfg.current !== 'string' || typeof cfg.keys !== 'object' || cfg.keys === null) {
+    throw new Error(`--encryption-config ${file} must have "current: ID" and "keys:" mapping ids to base64 keys`);
+  }
+  return { current: cfg.current, keys: cfg.keys };
+}
 
 /**
  * Turns an object's protobuf bytes into what is stored at its etcd key and back. The
