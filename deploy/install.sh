@@ -586,7 +586,8 @@ install_units() {
 
 join_cluster() {
   [ -n "$JOIN" ] || return 0
-  local cmd=("/usr/local/bin/orchard-$MODE" join "$JOIN" --token "$TOKEN" --discovery-token-ca-cert-hash "$CA_HASH" --config "/etc/orchard/$MODE.yaml")
+  # --join-only: store the credentials and return; the service started next runs the daemon.
+  local cmd=("/usr/local/bin/orchard-$MODE" join "$JOIN" --token "$TOKEN" --discovery-token-ca-cert-hash "$CA_HASH" --join-only --config "/etc/orchard/$MODE.yaml")
   [ -n "$NODE_NAME" ] && [ "$MODE" = agent ] && cmd+=(--node-name "$NODE_NAME")
   local shown="${cmd[*]}"
   shown="${shown/$TOKEN/$(mask_token "$TOKEN")}"

@@ -193,7 +193,7 @@ describe('install.sh agent --root', () => {
     expect(config).toMatch(/^server: 192\.168\.1\.10:7443$/m);
     expect(config).toMatch(/^node-name: pi7$/m);
     expect(r.stdout).toContain(
-      `+ /usr/local/bin/orchard-agent join 192.168.1.10:7443 --token abcdef.<secret> --discovery-token-ca-cert-hash ${HASH} --config /etc/orchard/agent.yaml --node-name pi7`,
+      `+ /usr/local/bin/orchard-agent join 192.168.1.10:7443 --token abcdef.<secret> --discovery-token-ca-cert-hash ${HASH} --join-only --config /etc/orchard/agent.yaml --node-name pi7`,
     );
     expect(r.stdout + r.stderr).not.toContain(SECRET);
     expect(allText(root)).not.toContain(SECRET);

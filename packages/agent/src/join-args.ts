@@ -7,10 +7,12 @@ export interface JoinArgs {
   readonly caCertHash: string;
   /** The remaining flags: the agent's own (--node-name, --data-dir, --config, ...). */
   readonly agentArgs: string[];
+  /** --join-only: store the credentials and exit (an installer then starts the service). */
+  readonly joinOnly: boolean;
 }
 
 export const JOIN_USAGE =
-  'usage: orchard-agent join MASTER:PORT --token ID.SECRET --discovery-token-ca-cert-hash sha256:HEX [--node-name NAME] [--data-dir DIR] [--config FILE]';
+  'usage: orchard-agent join MASTER:PORT --token ID.SECRET --discovery-token-ca-cert-hash sha256:HEX [--join-only] [--node-name NAME] [--data-dir DIR] [--config FILE]';
 
 /**
  * Splits the arguments after `join` into the join's own and the agent's flags (the agent
@@ -22,8 +24,13 @@ export function parseJoinArgs(args: readonly string[]): JoinArgs {
   let token: string | undefined;
   let caCertHash: string | undefined;
   const agentArgs: string[] = [];
+  let joinOnly = false;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
+    if (a === '--join-only') {
+      joinOnly = true;
+      continue;
+    }
     const take = (flag: string): string | undefined => {
       if (a === flag) {
         const v = rest[++i];
@@ -47,5 +54,5 @@ export function parseJoinArgs(args: readonly string[]): JoinArgs {
   }
   if (!token) throw new FlagError(`join: --token is required (create one on a master: orchard token create --print-join-command)\n${JOIN_USAGE}`);
   if (!caCertHash) throw new FlagError(`join: --discovery-token-ca-cert-hash is required: it proves the master is the cluster's\n${JOIN_USAGE}`);
-  return { server, token, caCertHash, agentArgs };
+  return { server, token, caCertHash, agentArgs, joinOnly };
 }

@@ -51,6 +51,10 @@ async function main(): Promise<void> {
       const joined = await joinNode(join, config.nodeName, config.dataDir);
       creds = joined.creds;
       logger.info({ node: config.nodeName, master: join.server, masters: joined.masters }, 'joined the cluster');
+      if (join.joinOnly) {
+        process.stdout.write(`node ${config.nodeName} joined the cluster at ${join.server}; credentials in ${config.dataDir}/pki\n`);
+        process.exit(0);
+      }
     } else {
       creds = await storedCredentials(config.dataDir, config.nodeName);
     }

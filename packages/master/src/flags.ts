@@ -166,7 +166,7 @@ export function parseMasterFlags(argv: readonly string[], opts: { throwOnError?:
  * `orchard-master join MASTER:PORT --token ID.SECRET --discovery-token-ca-cert-hash sha256:HEX [flags]`:
  * the join's own arguments, and argv without them (the master's flags, parsed as usual).
  */
-export function splitJoinArgs(argv: readonly string[]): { join?: { server: string; token: string; caCertHash: string }; argv: string[] } {
+export function splitJoinArgs(argv: readonly string[]): { join?: { server: string; token: string; caCertHash: string; joinOnly: boolean }; argv: string[] } {
   if (argv[2] !== 'join') return { argv: [...argv] };
   const server = argv[3];
   const usage = 'usage: orchard-master join MASTER:PORT --token ID.SECRET --discovery-token-ca-cert-hash sha256:HEX [flags]';
@@ -174,14 +174,16 @@ export function splitJoinArgs(argv: readonly string[]): { join?: { server: strin
   const rest: string[] = [];
   let token = '';
   let caCertHash = '';
+  let joinOnly = false;
   const args = argv.slice(4);
   for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--token') token = args[++i] ?? '';
+    if (args[i] === '--join-only') joinOnly = true;
+    else if (args[i] === '--token') token = args[++i] ?? '';
     else if (args[i] === '--discovery-token-ca-cert-hash') caCertHash = args[++i] ?? '';
     else rest.push(args[i]!);
   }
   if (!token || !caCertHash) throw new InvalidArgumentError(`join: --token and --discovery-token-ca-cert-hash are required\n${usage}`);
-  return { join: { server, token, caCertHash }, argv: [argv[0]!, argv[1]!, ...rest] };
+  return { join: { server, token, caCertHash, joinOnly }, argv: [argv[0]!, argv[1]!, ...rest] };
 }
 
 /**

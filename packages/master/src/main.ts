@@ -35,6 +35,10 @@ async function start(joining: MasterJoinArgs | undefined): Promise<void> {
   if (joining) {
     const joined = await joinAsMaster(joining, flags.name, flags.dataDir, flags.serverSecretFile);
     log.info({ master: joining.server, etcd: joined.etcd }, 'joined the cluster as a master');
+    if (joining.joinOnly) {
+      process.stdout.write(`master ${flags.name} joined the cluster at ${joining.server}; the server secret is stored\n`);
+      process.exit(0);
+    }
     // The cluster's etcd, unless --etcd named one explicitly.
     if (flags.etcd.length === 0) flags = { ...flags, etcd: joined.etcd };
   }

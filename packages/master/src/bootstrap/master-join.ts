@@ -14,6 +14,8 @@ export interface MasterJoinArgs {
   readonly server: string;
   readonly token: string;
   readonly caCertHash: string;
+  /** Store what the cluster sent and exit (an installer then starts the service). */
+  readonly joinOnly?: boolean;
 }
 
 /**
