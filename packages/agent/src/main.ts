@@ -7,6 +7,7 @@ import { JoinError } from './join';
 import { joinNode, startRenewal, storedCredentials } from './node-credentials';
 import { CredentialsHolder } from './session/credentials';
 import { grpcStreamFactory } from './session/node-session';
+import { silenceIpServernameWarning } from './tls-servername-warning';
 import { gatherHostFacts } from './inventory/inventory';
 import { execFileRunner, readPiHealth } from './inventory/pi-health';
 import { formatPreflightFailures, hostPreflightDeps, runPreflight } from './preflight';
@@ -16,6 +17,7 @@ import { DockerStreamRuntime } from './streams/docker-stream-runtime';
 import { cgroupUsageSource } from './usage-source';
 
 async function main(): Promise<void> {
+  silenceIpServernameWarning();
   let config;
   let join: JoinArgs | undefined;
   try {

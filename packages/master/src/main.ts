@@ -2,6 +2,9 @@ import { createLogger } from '@orchard/api';
 import { joinAsMaster, type MasterJoinArgs } from './bootstrap/master-join';
 import { parseMasterFlags, splitJoinArgs } from './flags';
 import { Master } from './master';
+import { silenceIpServernameWarning } from './tls-servername-warning';
+
+silenceIpServernameWarning();
 
 // Wiring only: flags (and a join first, for `orchard-master join ...`), logger, the
 // master, and the signals that stop it.
