@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     const bound = rounds.map((x) => x.boundMs);
     const running = rounds.map((x) => x.runningMs);
     const leaders = rounds.map((x) => x.leaderMs);
-    const ttl = a.leaseTtl ?? 3;
+    const ttl = a.leaseTtl ?? 2;
     console.log(`failover: leader SIGKILLed, pod applied at once (${a.rounds} rounds, 3 masters, 3 etcd members, leader lease TTL ${ttl} s)`);
     console.log(`  new leader (get masters):   median ${s(median(leaders))}, max ${s(Math.max(...leaders))}`);
     console.log(`  pod bound by the new leader: median ${s(median(bound))}, max ${s(Math.max(...bound))}`);

@@ -60,7 +60,7 @@ describe('parseMasterFlags', () => {
       podEvictionTimeoutMs: 500,
       evictionRate: 2.5,
       unhealthyZoneThreshold: 0.7,
-      leaderLeaseTtlSeconds: 3,
+      leaderLeaseTtlSeconds: 2,
       serverSecretFile: undefined,
       logLevel: 'debug',
     });

@@ -95,7 +95,7 @@ export function masterCommand(): Command {
     .option('--pod-eviction-timeout <duration>', 'how long pods stay on an unreachable or not-ready node before they are evicted (a pod\'s tolerationSeconds overrides it)', '3s')
     .option('--eviction-rate <per-second>', 'pods evicted per second across the cluster, so a network blip cannot empty it', parsePositive, 10)
     .option('--unhealthy-zone-threshold <fraction>', 'when more than this fraction of nodes is not ready (e.g. 0.55 or 55%), nothing is evicted: the master is probably the one cut off', parseFraction, 0.55)
-    .option('--leader-lease-ttl <seconds>', 'lease TTL of the leader key: the longest a dead leader delays the next', parsePort, 3)
+    .option('--leader-lease-ttl <seconds>', 'lease TTL of the leader key: the longest a dead leader delays the next (etcd grants no less than about 2 s)', parsePort, 2)
     .option('--server-secret-file <file>', "file holding the cluster's server secret, which opens the CA stored in etcd (default: <data-dir>/server-secret, created on the first start)")
     .option('--encryption-config <file>', 'YAML keys for Secrets at rest: current: ID and keys: {ID: base64 of 32 bytes}; for rotation (default: a key derived from the server secret)')
     .option('--audit-log <file>', 'where mutating calls are recorded, one JSON line each; - for stderr (default: <data-dir>/audit.log)')
