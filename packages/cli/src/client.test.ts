@@ -33,6 +33,7 @@ function cannedService(name: string, calls: string[]): ClusterServiceServer {
       calls.push(`${name}:get:${call.request.name}`);
       if (call.request.name === 'web') return cb(null, web);
       if (call.request.name === 'slow') return void setTimeout(() => cb(null, web), 2000);
+      if (call.request.name === 'no-etcd') return cb(toServiceError(new UnavailableError('etcd is unavailable (get pods/default/no-etcd): no etcd member reachable: connect ECONNREFUSED 127.0.0.1:2379')));
       cb(toServiceError(new NotFoundError('pods', call.request.name)));
     },
     list: (_call, cb) => {
@@ -125,6 +126,22 @@ describe('GrpcClusterClient against in-process masters', () => {
       const err = await c.listMasters().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(UnavailableError);
       expect((err as Error).message).toMatch(new RegExp(`^cannot reach any master \\(${dead}: .*ECONNREFUSED`));
+    } finally {
+      c.close();
+    }
+  });
+
+  it('says etcd is unavailable when the masters answer so, after asking each', async () => {
+    const c = new GrpcClusterClient({ servers: [dead, a.addr, b.addr], timeoutMs: 1000 });
+    try {
+      calls.length = 0;
+      const err = await c.get({ kind: 'pods', namespace: 'default', name: 'no-etcd' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UnavailableError);
+      const msg = (err as Error).message;
+      expect(msg).toMatch(/^etcd is unavailable: no master can reach a quorum of etcd members; retry when etcd is back \(/);
+      expect(msg).toContain(`${dead}: connect ECONNREFUSED`);
+      expect(msg).toContain(`${a.addr}: etcd is unavailable (get pods/default/no-etcd): no etcd member reachable`);
+      expect(calls).toEqual(['a:get:no-etcd', 'b:get:no-etcd']);
     } finally {
       c.close();
     }

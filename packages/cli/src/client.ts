@@ -86,6 +86,9 @@ export function connectionProblem(e: Partial<ServiceError>): string {
   return (m ? m[1]! : details).trim();
 }
 
+/** How a master words UNAVAILABLE when its etcd (not the master) is out of reach. */
+const STORE_UNAVAILABLE = /^etcd is unavailable/;
+
 type Unary<Req, Res> = (
   client: ClusterServiceClient,
   req: Req,
@@ -125,6 +128,7 @@ export class GrpcClusterClient implements ClusterApi, TokenApi {
   private async unary<Req, Res>(call: Unary<Req, Res>, req: Req): Promise<Res> {
     const servers = this.opts.servers;
     const failures: string[] = [];
+    let mastersAnswered = 0;
     for (let i = 0; i < servers.length; i++) {
       const idx = (this.current + i) % servers.length;
       const addr = servers[idx]!;
@@ -142,8 +146,14 @@ export class GrpcClusterClient implements ClusterApi, TokenApi {
           }
           throw fromServiceError(err);
         }
-        failures.push(`${addr}: ${connectionProblem(e)}`);
+        // A master that answered "etcd is unavailable" is reachable: its words are the news.
+        const storeDown = STORE_UNAVAILABLE.test(e.details ?? '');
+        if (storeDown) mastersAnswered++;
+        failures.push(`${addr}: ${storeDown ? e.details : connectionProblem(e)}`);
       }
+    }
+    if (mastersAnswered > 0) {
+      throw new UnavailableError(`etcd is unavailable: no master can reach a quorum of etcd members; retry when etcd is back (${failures.join('; ')})`);
     }
     throw new UnavailableError(`cannot reach any master (${failures.join('; ')})`);
   }
@@ -187,6 +197,7 @@ export class GrpcClusterClient implements ClusterApi, TokenApi {
   async watch(req: WatchRequest, onEvent: (ev: WatchEvent) => void, signal?: AbortSignal): Promise<void> {
     const servers = this.opts.servers;
     const failures: string[] = [];
+    let mastersAnswered = 0;
     for (let i = 0; i < servers.length; i++) {
       const idx = (this.current + i) % servers.length;
       const addr = servers[idx]!;
@@ -216,8 +227,14 @@ export class GrpcClusterClient implements ClusterApi, TokenApi {
         const e = err as Partial<ServiceError>;
         // Once events arrived the caller has state from this master; it decides what to do.
         if (e.code !== GrpcStatus.UNAVAILABLE || received) throw fromServiceError(err);
-        failures.push(`${addr}: ${connectionProblem(e)}`);
+        // A master that answered "etcd is unavailable" is reachable: its words are the news.
+        const storeDown = STORE_UNAVAILABLE.test(e.details ?? '');
+        if (storeDown) mastersAnswered++;
+        failures.push(`${addr}: ${storeDown ? e.details : connectionProblem(e)}`);
       }
+    }
+    if (mastersAnswered > 0) {
+      throw new UnavailableError(`etcd is unavailable: no master can reach a quorum of etcd members; retry when etcd is back (${failures.join('; ')})`);
     }
     throw new UnavailableError(`cannot reach any master (${failures.join('; ')})`);
   }
