@@ -70,8 +70,9 @@ auth:
 }, 120_000);
 
 afterAll(async () => {
-  await cluster?.teardown();
+  // By its pid, before the cluster's teardown (which kills whatever is left).
   if (registry) await stopProcess(registry, 'SIGTERM', 5_000);
+  await cluster?.teardown();
   if (dockerConfigDir) rmSync(dockerConfigDir, { recursive: true, force: true });
 });
 dumpLogsOnFailure(() => cluster);
