@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { FakeRuntime } from '../runtime/fake-runtime';
+import { ImagePullError } from '../runtime/errors';
+import { FakeClock } from './fake-clock';
+import { ImageNeverPullError, ImagePuller, effectivePullPolicy } from './image-puller';
+
+describe('effectivePullPolicy', () => {
+  const cases: Array<[string, string, string]> = [
+    ['busybox', '', 'Always'],
+    ['busybox:latest', '', 'Always'],
+    ['busybox:1.36', '', 'IfNotPresent'],
+    ['192.168.77.1:25000/app', '', 'Always'],
+    ['192.168.77.1:25000/app:1', '', 'IfNotPresent'],
+    ['app@sha256:abc', '', 'IfNotPresent'],
+    ['busybox:1.36', 'Always', 'Always'],
+  ];
+  for (const [image, policy, want] of cases) it(`${image} ${policy || '(unset)'} → ${want}`, () => expect(effectivePullPolicy(image, policy)).toBe(want));
+});
+
+describe('ImagePuller.ensure', () => {
+  const auth = { username: 'alice', password: 'pw', serveraddress: 'r:5000' };
+  const cases: Array<{ name: string; present: boolean; policy: string; pulls: number; error?: new (...a: never[]) => Error }> = [
+    { name: 'IfNotPresent with the image: no pull', present: true, policy: 'IfNotPresent', pulls: 0 },
+    { name: 'IfNotPresent without it: one pull', present: false, policy: 'IfNotPresent', pulls: 1 },
+    { name: 'Always with the image: still asks the registry', present: true, policy: 'Always', pulls: 1 },
+    { name: 'Never with the image: no pull', present: true, policy: 'Never', pulls: 0 },
+    { name: 'Never without it: ErrImageNeverPull', present: false, policy: 'Never', pulls: 0, error: ImageNeverPullError },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const runtime = new FakeRuntime(new FakeClock(0));
+      if (c.present) runtime.images.add('r:5000/app:1');
+      const puller = new ImagePuller(runtime);
+      const done = puller.ensure('r:5000/app:1', c.policy, auth);
+      if (c.error) await expect(done).rejects.toBeInstanceOf(c.error);
+      else await done;
+      expect(runtime.calls.filter((x) => x.startsWith('pull '))).toHaveLength(c.pulls);
+    });
+  }
+
+  it('shares a pull between callers with the same credentials only', async () => {
+    const runtime = new FakeRuntime(new FakeClock(0));
+    const puller = new ImagePuller(runtime);
+    await Promise.all([
+      puller.ensure('r:5000/app:1', 'Always', auth),
+      puller.ensure('r:5000/app:1', 'Always', auth),
+      puller.ensure('r:5000/app:1', 'Always', { ...auth, password: 'other' }),
+    ]);
+    expect(runtime.calls.filter((x) => x.startsWith('pull '))).toHaveLength(2);
+  });
+
+  it('passes the registry\'s refusal on as ImagePullError', async () => {
+    const runtime = new FakeRuntime(new FakeClock(0));
+    runtime.pullFailures.set('r:5000/app:1', 'unauthorized: authentication required');
+    await expect(new ImagePuller(runtime).ensure('r:5000/app:1', 'IfNotPresent', auth)).rejects.toThrow(ImagePullError);
+    await expect(new ImagePuller(runtime).ensure('r:5000/app:1', 'IfNotPresent', auth)).rejects.toThrow(/unauthorized: authentication required/);
+  });
+});
