@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { describeResult, itemsOf, sleep, waitFor } from '../bed/cli';
+import { startCluster, type TestCluster } from '../bed/cluster';
+import { docker, type ContainerInfo } from '../bed/docker';
+import type {} from '../bed/facts';
+import { dumpLogsOnFailure } from '../bed/failure-logs';
+import { TEST_IMAGES } from '../bed/images';
+import { nodeEngine } from '../bed/netns-node';
+import { waitExit } from '../bed/processes';
+
+// Issue 3, edge autonomy: with the master stopped for 60 s running pods are untouched and
+// a killed container is restarted by the agent; an agent restarted while the master is
+// still down brings its pods back from its local copy; when the master is back each pod
+// is there once, Running, with current statuses.
+
+const bed = inject('bed');
+const node = bed.nodes[0];
+let cluster: TestCluster | undefined;
+
+beforeAll(async () => {
+  cluster = await startCluster(bed, { name: 'edge-autonomy', nodes: [node] });
+  await cluster.waitNodesReady();
+});
+afterAll(async () => {
+  await cluster?.teardown();
+});
+dumpLogsOnFailure(() => cluster);
+
+function c(): TestCluster {
+  if (!cluster) throw new Error('cluster not started');
+  return cluster;
+}
+
+const PODS = ['steady', 'victim'];
+
+function pod(name: string): string {
+  return `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: main
+      image: ${TEST_IMAGES.busybox}
+      imagePullPolicy: IfNotPresent
+      command: ["sleep", "3600"]
+`;
+}
+
+/** The app containers (not the infra container) of a pod on the node. */
+async function appContainers(name: string): Promise<ContainerInfo[]> {
+  return (await c().podContainers(node, name)).filter((x) => x.labels['io.orchard.container.name'] !== 'POD');
+}
+
+function fingerprint(cs: ContainerInfo[]) {
+  return cs.map((x) => ({ id: x.id, startedAt: x.startedAt, running: x.running })).sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** Waits until every pod has exactly one running app container started after `after` (ISO time), if given. */
+async function waitPodsRunningOnNode(what: string, after?: string, timeoutMs = 30_000): Promise<void> {
+  await waitFor(
+    what,
+    async () => {
+      for (const name of PODS) {
+        const running = (await appContainers(name)).filter((x) => x.running);
+        if (running.length !== 1) throw new Error(`${name}: ${running.length} running app containers`);
+        if (after && !(Date.parse(running[0]!.startedAt) > Date.parse(after))) throw new Error(`${name}: not started again yet`);
+      }
+      return true;
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
+}
+
+function nowIso(): string {
+  return new Date().toISOString();
+}
+
+it('keeps pods running without the master, restarts what dies, and reconciles when the master is back', async () => {
+  for (const name of PODS) {
+    const r = await c().cli(['apply', '-f', '-'], { input: pod(name) });
+    expect(r.code, describeResult(['apply', '-f', '-'], r)).toBe(0);
+  }
+  for (const name of PODS) await c().waitPodPhase(name, 'Running', 30_000);
+  const steadyBefore = fingerprint(await c().podContainers(node, 'steady'));
+  expect(steadyBefore.length).toBe(2); // infra + main
+  expect(steadyBefore.every((x) => x.running)).toBe(true);
+
+  // 1. The master stops for 60 s.
+  const master = c().masters[0]!;
+  const stoppedAt = Date.now();
+  await c().stopMaster(master.name, 'SIGTERM');
+  expect(master.proc.exit).toBeDefined();
+
+  // A container killed meanwhile is restarted by the agent alone.
+  const [victim] = await appContainers('victim');
+  expect(victim?.running).toBe(true);
+  const killedAt = nowIso();
+  const k = await docker(nodeEngine(node), ['kill', victim!.id]);
+  expect(k.code, k.stderr).toBe(0);
+  const restarted = await waitFor(
+    'the killed container of victim to run again',
+    async () => (await appContainers('victim')).find((x) => x.running && Date.parse(x.startedAt) > Date.parse(killedAt)),
+    { timeoutMs: 5_000, intervalMs: 100 },
+  );
+  process.stderr.write(`[edge] killed container running again after ${Date.parse(restarted.startedAt) - Date.parse(killedAt)} ms\n`);
+
+  await sleep(Math.max(0, 60_000 - (Date.now() - stoppedAt)));
+  // Nothing else changed: same containers, same start times.
+  expect(fingerprint(await c().podContainers(node, 'steady'))).toEqual(steadyBefore);
+  expect((await appContainers('victim')).filter((x) => x.running)).toHaveLength(1);
+
+  // 2. The agent crashes while the master is still down, and its pods' containers die too.
+  const agent = c().agents.get(node.name)!;
+  await c().stopAgent(node, 'SIGKILL');
+  expect((await waitExit(agent)).signal).toBe('SIGKILL');
+  const killedAllAt = nowIso();
+  for (const name of PODS) {
+    for (const x of await appContainers(name)) await docker(nodeEngine(node), ['kill', x.id]);
+  }
+  for (const name of PODS) expect((await appContainers(name)).filter((x) => x.running)).toHaveLength(0);
+  c().startAgent(node);
+  // From the local copy of its desired pods: the master is still down.
+  await waitPodsRunningOnNode('the restarted agent to bring its pods back without a master', killedAllAt);
+  expect(c().masters[0]!.proc.exit).toBeDefined();
+
+  // 3. The master comes back: each pod once, Running, restarts counted, no duplicate on the node.
+  await c().startMaster(1);
+  await c().waitNodesReady([node]);
+  const pods = await waitFor(
+    'pod statuses to be current after the master is back',
+    async () => {
+      const r = await c().cli(['get', 'pods', '-o', 'json']);
+      if (r.code !== 0) throw new Error(r.stderr);
+      const items = itemsOf(r.stdout);
+      const victimStatus = items.find((p) => p.metadata?.name === 'victim');
+      const restarts = Number(victimStatus?.status?.containerStatuses?.[0]?.restartCount ?? 0);
+      return items.every((p) => p.status?.phase === 'Running') && restarts >= 2 ? items : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 500 },
+  );
+  expect(pods.map((p) => p.metadata?.name).sort()).toEqual([...PODS].sort());
+  for (const name of PODS) {
+    const all = await c().podContainers(node, name);
+    expect(all.filter((x) => x.running), `${name}: running containers`).toHaveLength(2);
+    expect(new Set(all.map((x) => x.labels['io.orchard.pod.uid'])).size).toBe(1);
+  }
+  expect((await c().orchardContainers(node)).filter((x) => x.running)).toHaveLength(4);
+}, 180_000);
