@@ -5,9 +5,9 @@
  *
  *   npx tsx bench/node-down.ts [--pods N] [--rounds N] [--no-swarm]
  *
- * Each simulated node is a network namespace with its own dockerd (test/bed). Orchard: one
- * master on the host (etcd, default flags: 4 s grace period, 3 s eviction timeout), an agent
- * per node. Swarm: `swarm init` on the first node's dockerd, the two others join as workers;
+ * Each simulated node is a network namespace with its own dockerd (test/bed). Orchard: a
+ * test-bed cluster (etcd, one master on the host with default flags: 4 s grace period, 3 s
+ * eviction timeout; an agent per node, mutual TLS). Swarm: `swarm init` on the first node's dockerd, the two others join as workers;
  * a service with N replicas. In both, the node cut off is a worker holding replicas, and the
  * clock runs from the cut until N replicas run again, none of them on the cut node.
  * Needs root and a build (bash test/bed/prepare.sh).
@@ -16,17 +16,15 @@ import { execSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cliFor, describeResult, type Cli } from '../test/bed/cli';
+import { describeResult, type Cli } from '../test/bed/cli';
 import { docker, dockerOk, hostEngine } from '../test/bed/docker';
-import { endpoints, startEtcd, stopEtcd } from '../test/bed/etcd';
+import { startCluster } from '../test/bed/cluster';
 import { buildTestImages, saveTestImages, TEST_IMAGES } from '../test/bed/images';
 import { createLan, removeLan } from '../test/bed/lan';
 import { BED_ROOT, BRIDGE_ADDRESS, RUNS_DIR } from '../test/bed/layout';
 import { lockBed, unlockBed } from '../test/bed/lock';
 import { createNode, cutLink, nodeEngine, removeNode, restoreLink, type SimNode } from '../test/bed/netns-node';
-import { canConnect, freePort } from '../test/bed/ports';
-import { createJoinCommand, waitAdminConfig } from '../test/bed/join';
-import { killAll, logTail, startAgent, startMaster, stopProcess, type ManagedProcess } from '../test/bed/processes';
+import { killAll } from '../test/bed/processes';
 import { sleep, waitFor } from '../test/bed/wait';
 
 /** The simulated nodes the benchmark uses: apart from the e2e run's pi1..pi3. */
@@ -95,32 +93,17 @@ async function podsByNode(cli: Cli): Promise<Map<string, { node: string; phase: 
   return new Map(items.map((p) => [String(p.metadata.name), { node: String(p.spec?.nodeName ?? ''), phase: String(p.status?.phase ?? ''), uid: String(p.metadata.uid) }]));
 }
 
-/** One Orchard round on fresh etcd, master and agents. @returns ms until the cut node's pods' containers run elsewhere, and until the API shows them Running. */
-async function orchardRound(nodes: SimNode[], runDir: string, n: number): Promise<{ containersMs: number; apiMs: number }> {
-  const etcd = await startEtcd(runDir, 1);
-  const port = await freePort();
-  const server = `${BRIDGE_ADDRESS}:${port}`;
-  const master = startMaster({ name: 'bench', etcd: endpoints(etcd), listen: server, dataDir: path.join(runDir, 'master'), logFile: path.join(runDir, 'master.log') });
-  const agents = new Map<string, ManagedProcess>();
+/**
+ * One Orchard round on a fresh cluster of the test bed (etcd, a master with default flags,
+ * an agent per node joined with a token, mutual TLS as installed). @returns ms until the cut
+ * node's pods' containers run elsewhere, and until the API shows them Running.
+ */
+async function orchardRound(nodes: SimNode[], n: number): Promise<{ containersMs: number; apiMs: number }> {
+  const cluster = await startCluster({ nodes, runsDir: RUNS_DIR, bridgeAddress: BRIDGE_ADDRESS }, { name: 'bench-node-down' });
   let cut: SimNode | undefined;
   try {
-    await waitFor('the master to listen', async () => {
-      if (master.exit) throw new Error(`master exited:\n${logTail(master)}`);
-      return canConnect(BRIDGE_ADDRESS, port);
-    });
-    // The CLI calls as the admin; the agents join with a token, as installed nodes do.
-    process.env.ORCHARD_CONFIG = await waitAdminConfig(path.join(runDir, 'master'), master);
-    const join = await createJoinCommand(cliFor(server));
-    for (const node of nodes) {
-      agents.set(node.name, startAgent({ node, server, join, dataDir: path.join(runDir, `agent-${node.name}`), logFile: path.join(runDir, `agent-${node.name}.log`) }));
-    }
-    const cli = cliFor(server);
-    await waitFor('the nodes to be Ready', async () => {
-      const r = await cli(['get', 'nodes', '-o', 'json']);
-      if (r.code !== 0) return false;
-      const items = (JSON.parse(r.stdout).items ?? []) as any[];
-      return items.filter((x) => (x.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True')).length === nodes.length;
-    }, { timeoutMs: 30_000, intervalMs: 200 });
+    await cluster.waitNodesReady();
+    const cli = cluster.cli;
     const applied = await cli(['apply', '-f', '-'], { input: podManifests(n) });
     if (applied.code !== 0) throw new Error(describeResult(['apply', '-f', '-'], applied));
     await waitFor(`${n} pods Running`, async () => [...(await podsByNode(cli)).values()].filter((p) => p.phase === 'Running').length === n, { timeoutMs: 60_000, intervalMs: 200 });
@@ -134,7 +117,7 @@ async function orchardRound(nodes: SimNode[], runDir: string, n: number): Promis
     const t0 = performance.now();
     cut = victim;
     await cutLink(victim);
-    await stopProcess(agents.get(victim.name)!, 'SIGKILL');
+    await cluster.stopAgent(victim, 'SIGKILL');
     let containersMs = 0;
     let apiMs = 0;
     const deadline = Date.now() + RUN_TIMEOUT_MS;
@@ -152,15 +135,13 @@ async function orchardRound(nodes: SimNode[], runDir: string, n: number): Promis
     }
     return { containersMs, apiMs };
   } finally {
-    if (cut) await restoreLink(cut);
-    for (const a of agents.values()) await stopProcess(a, 'SIGTERM', 5_000);
-    await stopProcess(master, 'SIGTERM', 5_000);
-    await stopEtcd(etcd);
-    // The agents are gone: remove what they ran directly.
-    for (const node of nodes) {
-      const ids = (await docker(nodeEngine(node), ['ps', '-aq', '--filter', 'label=io.orchard.pod.uid'])).stdout.split('\n').filter(Boolean);
-      if (ids.length) await docker(nodeEngine(node), ['rm', '-f', ...ids], { timeoutMs: 60_000 });
+    if (cut) {
+      await restoreLink(cut);
+      // Back on, so that its stale copies are removed through the product like any node's.
+      cluster.startAgent(cut);
+      await cluster.waitNodesReady().catch((e: Error) => say(`node ${cut!.name} did not come back: ${e.message}`));
     }
+    await cluster.teardown();
   }
 }
 
@@ -276,7 +257,7 @@ async function bench(a: Args): Promise<void> {
   try {
     for (const i of NODE_INDEXES) nodes.push(await createNode(i, tarball));
     for (let r = 0; r < a.rounds; r++) {
-      const o = await orchardRound(nodes, path.join(runDir, `orchard-${r}`), a.pods);
+      const o = await orchardRound(nodes, a.pods);
       orchard.push(o);
       say(`Orchard round ${r + 1}: containers running elsewhere after ${o.containersMs.toFixed(0)} ms, API Running after ${o.apiMs.toFixed(0)} ms`);
     }
