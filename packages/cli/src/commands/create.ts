@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
-import { ApplyRequest, GetRequest, NotFoundError, encodeObject, kindOf, metaOf, toYaml, validateObject, withDefaults, type ApiObject } from '@orchard/api';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { ApplyRequest, GetRequest, encodeObject, kindOf, metaOf, toYaml, validateObject, withDefaults, type ApiObject } from '@orchard/api';
 import { globalsOf, namespaceOf, withCluster, type Context } from '../context';
 import { collect } from './apply';
 import {
@@ -108,7 +109,8 @@ async function createObject(ctx: Context, cmd: Command, obj: ApiObject, opts: { 
       await c.get(GetRequest.fromPartial({ kind: kind.plural, namespace: meta.namespace, name: meta.name }));
       throw new Error(`${kind.plural} "${meta.name}" already exists`);
     } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
+      // By code: errors from the wire are OrchardErrors carrying the gRPC status.
+      if ((err as { code?: number }).code !== GrpcStatus.NOT_FOUND) throw err;
     }
     await c.apply(ApplyRequest.fromPartial({ objects: [ready] }));
   });
