@@ -8,7 +8,10 @@ import { docker, dockerOk, hostEngine } from '../test/bed/docker';
 import { buildTestImages, saveTestImages, TEST_IMAGES } from '../test/bed/images';
 import { createLan, removeLan } from '../test/bed/lan';
 import { lockBed, unlockBed } from '../test/bed/lock';
-import { createNode, nodeEngine, removeNode, restartDockerd, type SimNode } from '../test/bed/netns-node';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createNode, nodeEngine, removeNode, startDockerd, type SimNode } from '../test/bed/netns-node';
+import { pidsMentioning, signal, waitGone } from '../test/bed/procfs';
 import { say } from './bench-kit';
 
 /** Simulated nodes 6-8: apart from the e2e run's pi1..pi3 and pods-20's pi9. */
@@ -66,7 +69,7 @@ export async function swarmFailover(rounds: number): Promise<SwarmRound[]> {
       out.push({ answersMs, serviceMs });
       say(`Swarm round ${r}: leader ${leader.name}'s dockerd killed; a manager answered after ${answersMs.toFixed(0)} ms, accepted a service after ${serviceMs.toFixed(0)} ms`);
       await docker(nodeEngine(others[0]!), ['service', 'rm', service]);
-      leader.dockerdPid = await restartDockerd(leader);
+      leader.dockerdPid = await restartKilledDockerd(leader);
       await waitManagers(nodes);
     }
     return out;
@@ -76,6 +79,21 @@ export async function swarmFailover(rounds: number): Promise<SwarmRound[]> {
     await removeLan().catch(() => undefined);
     await unlockBed();
   }
+}
+
+/**
+ * Starts a node's killed dockerd again, as a service manager would: first its containerd,
+ * which would hold its state open and make the new one time out, is stopped (shims stay).
+ */
+async function restartKilledDockerd(node: SimNode): Promise<number> {
+  if (!(await waitGone(node.dockerdPid, 10_000))) throw new Error(`dockerd of ${node.name} (pid ${node.dockerdPid}) did not exit after SIGKILL`);
+  for (const pid of await pidsMentioning(node.execRoot)) {
+    const argv0 = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0')[0] ?? '';
+    if (path.basename(argv0) !== 'containerd') continue;
+    signal(pid, 'SIGKILL');
+    await waitGone(pid, 10_000);
+  }
+  return startDockerd(node);
 }
 
 function sleep(ms: number): Promise<void> {
