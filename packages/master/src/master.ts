@@ -119,7 +119,7 @@ export class Master {
     const masters = async () => (await MasterRegistry.list(etcd, undefined)).map((m) => ({ name: m.name, address: m.address }));
     const security = (this.security = await MasterSecurity.start(
       { name: flags.name, dataDir: flags.dataDir, listen: flags.listen, advertiseAddress: flags.advertiseAddress, serverSecret, auditLog: flags.auditLog, etcdEndpoints: urls },
-      { etcd, store, clock, ids, log: log.child({ component: 'security' }), masters },
+      { etcd, store, clock, ids, log: log.child({ component: 'security' }), masters, cachedNode: (name) => nodes.peek(`nodes/${name}`) !== undefined },
     ));
 
     this.scheduler = new Scheduler({ store, pods, nodes, podsByNode, clock, log: log.child({ component: 'scheduler' }), fence, place: (p, s) => findPlacement(p, s) });

@@ -47,6 +47,8 @@ export interface SecurityDeps {
   readonly ids: IdSource;
   readonly log: Logger;
   masters(): Promise<Array<{ name: string; address: string }>>;
+  /** True when the Node cache holds the node: no etcd read per node connection while it does. */
+  cachedNode?(name: string): boolean;
 }
 
 /** How often the leader removes expired join tokens. */
@@ -87,7 +89,9 @@ export class MasterSecurity {
     const authenticate = certificateAuthenticator({
       caCertPem: ca.certPem,
       now: () => clock.now(),
-      nodeExists: async (name) => (await store.tryGet(kindByCase('node'), '', name)) !== undefined,
+      // The cache answers for known nodes (also while etcd is unreachable); etcd only for a
+      // node the cache has not seen yet (it joined a moment ago) or that was just deleted.
+      nodeExists: async (name) => deps.cachedNode?.(name) === true || (await store.tryGet(kindByCase('node'), '', name)) !== undefined,
     });
     const tokens = new TokenService({ tokens: tokenStore, caCertPem: ca.certPem, advertiseAddress: opts.advertiseAddress, clock, log: log.child({ component: 'tokens' }) });
     const bootstrap = new BootstrapService({
