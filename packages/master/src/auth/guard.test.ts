@@ -49,6 +49,14 @@ describe('guardHandlers', () => {
     });
   }
 
+  it('audits the status a handler answered with', async () => {
+    const d = deps(admin);
+    const refusing = { apply: (_c: unknown, cb: (e: unknown, r: unknown) => void) => cb({ code: 16, details: 'token abcdef is unknown' }, null) } as unknown as ClusterServiceServer;
+    const { err } = await callUnary(guardHandlers(ClusterServiceService, refusing, d, { audited }), 'apply', { objects: [] });
+    expect(err.code).toBe(16);
+    expect(d.audit.entries[0]).toMatchObject({ result: 'UNAUTHENTICATED', message: 'token abcdef is unknown' });
+  });
+
   it('holds a node stream to the node its certificate names', () => {
     const seen: unknown[] = [];
     const nodes = { connect: (call: EventEmitter) => call.on('data', (m: unknown) => seen.push(m)) } as unknown as NodeServiceServer;

@@ -59,7 +59,8 @@ export function guardHandlers<S extends object>(definition: ServiceDefinition, h
       } catch {
         objects = [];
       }
-      const se = err ? toServiceError(err) : undefined;
+      // Handlers answer with a ServiceError already (code and details); typed errors are converted.
+      const se = !err ? undefined : typeof (err as { code?: unknown }).code === 'number' && !(err instanceof Error) ? (err as { code: number; details?: string }) : toServiceError(err);
       deps.audit.record({
         time: rfc3339(deps.clock.now()),
         who: who?.commonName ?? `(no certificate) ${call.getPeer()}`,
