@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
 import pino from 'pino';
-import { NodeServiceService, Pod, systemClock, type AgentMessage, type MasterMessage } from '@orchard/api';
+import { DesiredPods, NodeServiceService, Pod, systemClock, type AgentMessage, type MasterMessage } from '@orchard/api';
 import { Agent } from './agent';
 import type { AgentConfig } from './flags';
 import { LABEL_CONTAINER_NAME, LABEL_POD_UID } from './pods/container-labels';
@@ -96,7 +96,7 @@ describe('Agent', () => {
           received.push(m);
           if (m.message?.$case !== 'hello') return;
           call.write({ message: { $case: 'welcome', welcome: { masterName: 'm', heartbeatIntervalMs: 1000 } } });
-          call.write({ message: { $case: 'desiredPods', desiredPods: { pods: [web], revision: '3' } } });
+          call.write({ message: { $case: 'desiredPods', desiredPods: DesiredPods.fromPartial({ pods: [web], revision: '3' }) } });
         });
         call.on('error', () => undefined);
       },

@@ -7,7 +7,7 @@ import {
   PodStatus,
   systemClock,
   type AgentMessage,
-  type DesiredPods,
+  DesiredPods,
   type MasterMessage,
   type PodStatusUpdate,
 } from '@orchard/api';
@@ -59,10 +59,10 @@ const waitFor = async (cond: () => boolean, ms = 5_000) => {
   }
 };
 
-const desired: DesiredPods = {
+const desired: DesiredPods = DesiredPods.fromPartial({
   pods: [Pod.fromPartial({ metadata: { name: 'web', namespace: 'default', uid: 'u1' } })],
   revision: '5',
-};
+});
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
