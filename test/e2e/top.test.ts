@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { describeResult, parseTable, waitFor, type TableRow } from '../bed/cli';
+import { cliFor, describeResult, parseTable, waitFor, type TableRow } from '../bed/cli';
 import { startCluster, type TestCluster } from '../bed/cluster';
 import { dockerOk } from '../bed/docker';
 import type {} from '../bed/facts';
@@ -163,4 +163,24 @@ it('orchard top nodes shows every node with its usage', async () => {
     expect(row['MEMORY%']).toMatch(/^\d+%$/);
     expect(mib(row['MEMORY(bytes)'])).toBeGreaterThan(0);
   }
+});
+
+it('any master answers: one that holds no node stream relays to the master that does', async () => {
+  // The agents hold their streams to m1; m2 starts now and holds none.
+  const m2 = await c().startMaster(2);
+  const viaM2 = cliFor(m2.address);
+  const rows = await waitFor(
+    'top nodes through m2 to show every node with figures',
+    async () => {
+      const r = await viaM2(['top', 'nodes']);
+      if (r.code !== 0) throw new Error(describeResult(['top', 'nodes'], r));
+      const t = parseTable(r.stdout);
+      return c().nodes.every((n) => t.some((x) => x.NAME === n.name && x['CPU(cores)'] !== '<unknown>')) ? t : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 1_000 },
+  );
+  expect(rows.map((x) => x.NAME).sort()).toEqual(c().nodes.map((n) => n.name).sort());
+  const pods = await viaM2(['top', 'pods', 'burn']);
+  expect(pods.code, describeResult(['top', 'pods', 'burn'], pods)).toBe(0);
+  expect(cores(parseTable(pods.stdout)[0]?.['CPU(cores)'])).toBeGreaterThan(0.3);
 });
