@@ -19,9 +19,11 @@ case "${1:-}" in
 esac
 
 bash test/bed/prepare.sh
-# The test bed, scenarios and benchmarks are TypeScript that vitest and tsx run unchecked.
-echo "==> typecheck test/ and bench/"
+# The test bed, scenarios, benchmarks and unit tests are TypeScript that vitest and tsx
+# run unchecked (the package builds leave tests out).
+echo "==> typecheck test/, bench/ and the unit tests"
 npx tsc -p test/tsconfig.json
+npx tsc -p tsconfig.tests.json
 # One project after the other: some unit tests measure CPU usage against docker stats and
 # must not share the two cores with the end-to-end clusters. Both always run; the exit code
 # says whether everything passed.

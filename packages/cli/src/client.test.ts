@@ -26,7 +26,7 @@ import { FakeIo } from './testing/fake-cluster';
 const web = wrapPod(Pod.fromPartial({ metadata: { name: 'web', namespace: 'default' } }));
 
 /** A master with canned answers: `web` exists, `slow` never answers in time. */
-function cannedService(name: string, calls: string[]): ClusterServiceServer {
+function cannedService(name: string, calls: string[]): Partial<ClusterServiceServer> {
   return {
     apply: (_call, cb) => cb(null, ApplyResponse.fromPartial({ results: [{ object: web, action: 'created' }] })),
     get: (call: { request: GetRequest }, cb: sendUnaryData<ApiObject>) => {
@@ -53,7 +53,8 @@ function cannedService(name: string, calls: string[]): ClusterServiceServer {
 
 async function startServer(name: string, calls: string[]): Promise<{ server: Server; addr: string }> {
   const server = new Server();
-  server.addService(ClusterServiceService, cannedService(name, calls));
+  // Methods the canned master lacks answer UNIMPLEMENTED, as a real older master would.
+  server.addService(ClusterServiceService, cannedService(name, calls) as ClusterServiceServer);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );

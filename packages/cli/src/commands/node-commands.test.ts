@@ -48,7 +48,7 @@ describe('label changes', () => {
   });
 
   it.each([
-    { name: 'a new label', labels: {}, args: ['disk=ssd'], overwrite: false, word: 'labeled', want: { disk: 'ssd' } },
+    { name: 'a new label', labels: {} as Record<string, string>, args: ['disk=ssd'], overwrite: false, word: 'labeled', want: { disk: 'ssd' } },
     { name: 'the same value again', labels: { disk: 'ssd' }, args: ['disk=ssd'], overwrite: false, word: 'not labeled', want: { disk: 'ssd' } },
     { name: 'a new value with --overwrite', labels: { disk: 'hdd' }, args: ['disk=ssd'], overwrite: true, word: 'labeled', want: { disk: 'ssd' } },
     { name: 'a removal', labels: { disk: 'hdd' }, args: ['disk-'], overwrite: false, word: 'unlabeled', want: {} },

@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { ClusterServiceService, NodeServiceService, UnauthenticatedError, createLogger, type ClusterServiceServer, type NodeServiceServer } from '@orchard/api';
+import { ClusterServiceService, NodeServiceService, UnauthenticatedError, createLogger, systemClock, type ClusterServiceServer, type NodeServiceServer } from '@orchard/api';
 import { MemoryAuditSink } from '../audit/audit-log';
 import type { Identity } from '../pki';
 import { guardHandlers, type GuardDeps } from './guard';
 
 const log = createLogger('guard-test', 'silent');
-const clock = { now: () => Date.parse('2026-11-25T12:00:00Z') };
+const clock = { ...systemClock, now: () => Date.parse('2026-11-25T12:00:00Z') };
 
 function deps(who: Identity | Error, audit = new MemoryAuditSink()): GuardDeps & { audit: MemoryAuditSink } {
   return { authenticate: async () => (who instanceof Error ? Promise.reject(who) : who), audit, clock, log };

@@ -2,7 +2,6 @@ import { Node, Pod, UsageReport, UsageRow, parseLabelSelector } from '@orchard/a
 import { describe, expect, it } from 'vitest';
 import { mergeRows, nodeRows, podRows } from './usage-rows';
 
-const all = parseLabelSelector('');
 const T1 = '2026-01-01T00:00:00Z';
 const T2 = '2026-01-01T00:00:15Z';
 

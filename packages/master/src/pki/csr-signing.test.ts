@@ -44,7 +44,7 @@ describe('signCsr', () => {
     ['no organization', [{ CN: ['system:node:pi1'] }], '"system:node:pi1 in (no O)"'],
     ['a bare host name', [{ CN: ['pi1'] }, { O: ['orchard:nodes'] }], '"pi1 in orchard:nodes"'],
   ])('refuses a node token CSR asking for %s', async (_name, subject, message) => {
-    const { csrPem } = await makeCsr(subject);
+    const { csrPem } = await makeCsr(subject as unknown as Parameters<typeof makeCsr>[0]);
     const err = await signCsr(ca, csrPem, joinGrant('node', 'pi1'), { now: NOW }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CsrRefusedError);
     expect((err as Error).message).toContain(message);

@@ -51,7 +51,7 @@ afterAll(() => {
 });
 
 function call(creds: grpc.ChannelCredentials): Promise<unknown> {
-  const client = new WhoAmIClient(`127.0.0.1:${port}`, creds) as grpc.Client & {
+  const client = new WhoAmIClient(`127.0.0.1:${port}`, creds) as unknown as grpc.Client & {
     whoAmI(req: Buffer, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Buffer) => void): void;
   };
   return new Promise((resolve, reject) => {

@@ -39,7 +39,7 @@ describe('identityFromCert', () => {
     ['admin', [{ CN: ['alice'] }, { O: ['orchard:admins'] }], { role: 'admin', commonName: 'alice' }],
     ['viewer', [{ CN: ['grafana'] }, { O: ['orchard:viewers'] }], { role: 'viewer', commonName: 'grafana' }],
   ])('maps a %s certificate', async (_name, subject, identity) => {
-    expect(identityFromCert(await certWithSubject(subject as x509.JsonName))).toEqual(identity);
+    expect(identityFromCert(await certWithSubject(subject as unknown as x509.JsonName))).toEqual(identity);
   });
 
   it.each([
@@ -50,7 +50,7 @@ describe('identityFromCert', () => {
     ['a node CN with an invalid name', [{ CN: ['system:node:PI_1'] }, { O: ['orchard:nodes'] }], 'invalid node name "PI_1"'],
     ['no common name', [{ O: ['orchard:admins'] }], 'exactly one common name, has 0'],
   ])('refuses %s', async (_name, subject, message) => {
-    const pem = await certWithSubject(subject as x509.JsonName);
+    const pem = await certWithSubject(subject as unknown as x509.JsonName);
     const err = (() => {
       try {
         identityFromCert(pem);
