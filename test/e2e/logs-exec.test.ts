@@ -216,7 +216,11 @@ describe('orchard exec', () => {
     const started = await tmux(['new-session', '-d', '-s', 'sh', '-x', '80', '-y', '24', script]);
     expect(started.code, started.stderr).toBe(0);
 
-    await waitFor('the remote shell prompt', async () => /[#$] *$/m.test(await screen()), { timeoutMs: 15_000, intervalMs: 200 });
+    try {
+      await waitFor('the remote shell prompt', async () => /[#$] *$/m.test(await screen()), { timeoutMs: 30_000, intervalMs: 200 });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; the terminal showed:\n${await screen()}`, { cause: err });
+    }
     await tmux(['send-keys', '-t', 'sh', 'stty size; tty', 'Enter']);
     await waitFor(`stty size to show 24 80 (screen:\n${await screen()})`, async () => /^24 80\s*$/m.test(await screen()), { timeoutMs: 10_000, intervalMs: 200 });
     expect(await screen()).toMatch(/^\/dev\/pts\/\d+\s*$/m);
