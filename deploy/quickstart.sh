@@ -23,7 +23,10 @@ stop_pidfile() {
   local pid; pid=$(cat "$f")
   if kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid"
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    # An agent finishes the graceful stops it has under way (up to a pod's grace period,
+    # 30 s by default) before it exits.
+    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -0 "$pid" 2>/dev/null && printf 'warning: pid %s is still stopping\n' "$pid" >&2
   fi
   rm -f "$f"
 }
