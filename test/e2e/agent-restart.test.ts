@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { describeResult, waitFor } from '../bed/cli';
-import { startCluster, type TestCluster } from '../bed/cluster';
 import type { ContainerInfo } from '../bed/docker';
 import type {} from '../bed/facts';
-import { dumpLogsOnFailure } from '../bed/failure-logs';
 import { TEST_IMAGES } from '../bed/images';
 import { waitExit } from '../bed/processes';
+import { useCluster } from '../bed/use-cluster';
 
 // Issue 2: an agent killed with SIGKILL and started again adopts its running containers
 // (same container, never restarted), and removes the containers of a pod deleted while it
@@ -13,21 +12,7 @@ import { waitExit } from '../bed/processes';
 
 const bed = inject('bed');
 const node = bed.nodes[0];
-let cluster: TestCluster | undefined;
-
-beforeAll(async () => {
-  cluster = await startCluster(bed, { name: 'agent-restart', nodes: [node] });
-  await cluster.waitNodesReady();
-});
-afterAll(async () => {
-  await cluster?.teardown();
-});
-dumpLogsOnFailure(() => cluster);
-
-function c(): TestCluster {
-  if (!cluster) throw new Error('cluster not started');
-  return cluster;
-}
+const c = useCluster(bed, { name: 'agent-restart', nodes: [node] });
 
 function pod(name: string): string {
   return `apiVersion: v1

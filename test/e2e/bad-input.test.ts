@@ -1,41 +1,30 @@
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { parseManifests } from '@orchard/api';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { describeResult, sleep, waitFor } from '../bed/cli';
 import { rawClusterClient } from '../bed/cluster-client';
-import { startCluster, type TestCluster } from '../bed/cluster';
 import type {} from '../bed/facts';
-import { dumpLogsOnFailure } from '../bed/failure-logs';
 import { TEST_IMAGES } from '../bed/images';
+import { useCluster } from '../bed/use-cluster';
 
 // Issue 2, bad input: each case exits non-zero with an error naming the problem and the
 // field, and leaves etcd exactly as it was (its revision does not move). The cluster has no
 // agents, so nothing but these commands could write to etcd.
 
 const bed = inject('bed');
-let cluster: TestCluster | undefined;
-
-beforeAll(async () => {
-  cluster = await startCluster(bed, { name: 'bad-input', agents: false });
+const c = useCluster(bed, { name: 'bad-input', agents: false }, {
   // The master writes its own records at start; wait until the store is quiet.
-  let last = -1;
-  await waitFor('etcd to stop changing after master start-up', async () => {
-    const rev = await cluster!.etcdRevision();
-    const quiet = rev === last;
-    last = rev;
-    if (!quiet) await sleep(1000);
-    return quiet;
-  }, { timeoutMs: 30_000, intervalMs: 0 });
+  setUp: async (cluster) => {
+    let last = -1;
+    await waitFor('etcd to stop changing after master start-up', async () => {
+      const rev = await cluster.etcdRevision();
+      const quiet = rev === last;
+      last = rev;
+      if (!quiet) await sleep(1000);
+      return quiet;
+    }, { timeoutMs: 30_000, intervalMs: 0 });
+  },
 });
-afterAll(async () => {
-  await cluster?.teardown();
-});
-dumpLogsOnFailure(() => cluster);
-
-function c(): TestCluster {
-  if (!cluster) throw new Error('cluster not started');
-  return cluster;
-}
 
 /** A valid pod manifest with one line replaced or added, for the cases below. */
 function pod(opts: { name?: string; kind?: string; container?: string; specExtra?: string } = {}): string {

@@ -1,35 +1,24 @@
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { describeResult, waitFor } from '../bed/cli';
-import { POD_NAME_LABEL, startCluster, type TestCluster } from '../bed/cluster';
+import { POD_NAME_LABEL } from '../bed/cluster';
 import type {} from '../bed/facts';
-import { dumpLogsOnFailure } from '../bed/failure-logs';
 import { TEST_IMAGES } from '../bed/images';
+import { useCluster } from '../bed/use-cluster';
 
 // Issue 4: drain moves a node's pods elsewhere and leaves it cordoned; uncordon, label and
 // taint round trips in kubectl's words; a NoSchedule taint keeps a new pod off the node.
 
 const bed = inject('bed');
-let cluster: TestCluster | undefined;
-
-beforeAll(async () => {
-  cluster = await startCluster(bed, { name: 'drain' });
-  await cluster.waitNodesReady();
-});
-afterAll(async () => {
+const c = useCluster(bed, { name: 'drain' }, {
   // Leave the nodes as found for the next file: schedulable, no taints or labels of ours.
-  for (const n of bed.nodes) {
-    await cluster?.cli(['uncordon', n.name]).catch(() => undefined);
-    await cluster?.cli(['taint', 'nodes', n.name, 'dedicated-']).catch(() => undefined);
-    await cluster?.cli(['label', 'nodes', n.name, 'disk-', 'only-']).catch(() => undefined);
-  }
-  await cluster?.teardown();
+  tearDown: async (cluster) => {
+    for (const n of bed.nodes) {
+      await cluster?.cli(['uncordon', n.name]).catch(() => undefined);
+      await cluster?.cli(['taint', 'nodes', n.name, 'dedicated-']).catch(() => undefined);
+      await cluster?.cli(['label', 'nodes', n.name, 'disk-', 'only-']).catch(() => undefined);
+    }
+  },
 });
-dumpLogsOnFailure(() => cluster);
-
-function c(): TestCluster {
-  if (!cluster) throw new Error('cluster not started');
-  return cluster;
-}
 
 function pod(name: string, nodeSelector?: Record<string, string>): string {
   const sel = nodeSelector ? `  nodeSelector:\n${Object.entries(nodeSelector).map(([k, v]) => `    ${k}: "${v}"\n`).join('')}` : '';

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { orchard, orchardOk } from '../bed/cli';
-import { startCluster, type TestCluster } from '../bed/cluster';
 import type {} from '../bed/facts';
-import { dumpLogsOnFailure } from '../bed/failure-logs';
 import { TEST_IMAGES } from '../bed/images';
+import { useCluster } from '../bed/use-cluster';
 
 // Issue 3, logs and exec with several masters: a session is served by the master that
 // holds the node's stream. Any other master says which one does, and the CLI, given
@@ -11,21 +10,7 @@ import { TEST_IMAGES } from '../bed/images';
 
 const bed = inject('bed');
 const node = bed.nodes[0]!;
-let cluster: TestCluster | undefined;
-
-beforeAll(async () => {
-  cluster = await startCluster(bed, { name: 'logs-exec-masters', nodes: [node], masters: 2 });
-  await cluster.waitNodesReady([node]);
-});
-afterAll(async () => {
-  await cluster?.teardown();
-});
-dumpLogsOnFailure(() => cluster);
-
-function c(): TestCluster {
-  if (!cluster) throw new Error('cluster not started');
-  return cluster;
-}
+const c = useCluster(bed, { name: 'logs-exec-masters', nodes: [node], masters: 2 });
 
 const POD = `
 apiVersion: v1

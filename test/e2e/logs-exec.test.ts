@@ -1,16 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { describeResult, orchardOk, waitFor } from '../bed/cli';
-import { startCluster, type TestCluster } from '../bed/cluster';
 import { dockerOk } from '../bed/docker';
 import { exec } from '../bed/exec';
 import type {} from '../bed/facts';
-import { dumpLogsOnFailure } from '../bed/failure-logs';
 import { TEST_IMAGES } from '../bed/images';
 import { nodeEngine, type SimNode } from '../bed/netns-node';
 import { distMain } from '../bed/processes';
+import { useCluster } from '../bed/use-cluster';
 
 // Issue 3, logs and exec: output and commands stream from the agent through the master
 // to the CLI. `orchard logs -f` shows new lines as they are written; `orchard exec`
@@ -18,27 +17,17 @@ import { distMain } from '../bed/processes';
 // real terminal (tmux) that follows a resize.
 
 const bed = inject('bed');
-let cluster: TestCluster | undefined;
 /** CLI processes started here, stopped by pid in afterAll should a test fail midway. */
 const children = new Set<ChildProcess>();
 /** A tmux server of our own (its socket name), never the user's. */
 const TMUX_SOCKET = `orchard-e2e-logs-exec-${process.pid}`;
 
-beforeAll(async () => {
-  cluster = await startCluster(bed, { name: 'logs-exec' });
-  await cluster.waitNodesReady();
+const c = useCluster(bed, { name: 'logs-exec' }, {
+  tearDown: async () => {
+    for (const ch of children) if (ch.exitCode === null) ch.kill('SIGKILL');
+    await exec('tmux', ['-L', TMUX_SOCKET, 'kill-server']).catch(() => undefined);
+  },
 });
-afterAll(async () => {
-  for (const ch of children) if (ch.exitCode === null) ch.kill('SIGKILL');
-  await exec('tmux', ['-L', TMUX_SOCKET, 'kill-server']).catch(() => undefined);
-  await cluster?.teardown();
-});
-dumpLogsOnFailure(() => cluster);
-
-function c(): TestCluster {
-  if (!cluster) throw new Error('cluster not started');
-  return cluster;
-}
 
 // Every instance of the container prints its own id, so the previous instance's lines
 // can be told from the current one's.

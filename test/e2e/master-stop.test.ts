@@ -1,31 +1,16 @@
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { describeResult, sleep, waitFor } from '../bed/cli';
-import { startCluster, type TestCluster } from '../bed/cluster';
 import type { ContainerInfo } from '../bed/docker';
 import type {} from '../bed/facts';
-import { dumpLogsOnFailure } from '../bed/failure-logs';
 import { TEST_IMAGES } from '../bed/images';
+import { useCluster } from '../bed/use-cluster';
 
 // Issue 2: stopping the master (SIGTERM) leaves running containers alone; when it is back
 // the agent reconnects and the pods are still the same.
 
 const bed = inject('bed');
 const node = bed.nodes[1] ?? bed.nodes[0];
-let cluster: TestCluster | undefined;
-
-beforeAll(async () => {
-  cluster = await startCluster(bed, { name: 'master-stop', nodes: [node] });
-  await cluster.waitNodesReady();
-});
-afterAll(async () => {
-  await cluster?.teardown();
-});
-dumpLogsOnFailure(() => cluster);
-
-function c(): TestCluster {
-  if (!cluster) throw new Error('cluster not started');
-  return cluster;
-}
+const c = useCluster(bed, { name: 'master-stop', nodes: [node] });
 
 const POD = `apiVersion: v1
 kind: Pod

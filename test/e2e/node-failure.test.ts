@@ -1,35 +1,29 @@
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { describeResult, waitFor } from '../bed/cli';
-import { POD_NAME_LABEL, startCluster, type TestCluster } from '../bed/cluster';
+import { POD_NAME_LABEL } from '../bed/cluster';
 import type {} from '../bed/facts';
-import { dumpLogsOnFailure } from '../bed/failure-logs';
 import { TEST_IMAGES } from '../bed/images';
 import { cutLink, restoreLink, type SimNode } from '../bed/netns-node';
 import { waitExit } from '../bed/processes';
+import { useCluster } from '../bed/use-cluster';
 
 // Issue 4: a node powered off (link cut, agent SIGKILLed) has its pods running on the
 // other nodes within seconds; once it returns, its stale copies are removed and every
 // pod exists once. A pod the user pinned to the node (spec.nodeName) stays with it.
 
 const bed = inject('bed');
-let cluster: TestCluster | undefined;
 let cut: SimNode | undefined;
 
-beforeAll(async () => {
-  cluster = await startCluster(bed, { name: 'node-failure', masterArgs: ['--node-grace-period', '4s', '--pod-eviction-timeout', '3s'] });
-  await cluster.waitNodesReady();
-});
-afterAll(async () => {
-  // Whatever happened, the node's cable goes back in before the next file.
-  if (cut) await restoreLink(cut).catch(() => undefined);
-  await cluster?.teardown();
-});
-dumpLogsOnFailure(() => cluster);
-
-function c(): TestCluster {
-  if (!cluster) throw new Error('cluster not started');
-  return cluster;
-}
+const c = useCluster(
+  bed,
+  { name: 'node-failure', masterArgs: ['--node-grace-period', '4s', '--pod-eviction-timeout', '3s'] },
+  {
+    // Whatever happened, the node's cable goes back in before the next file.
+    tearDown: async () => {
+      if (cut) await restoreLink(cut).catch(() => undefined);
+    },
+  },
+);
 
 function pod(name: string, nodeName?: string): string {
   return `apiVersion: v1

@@ -1,43 +1,41 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { describeResult, orchardOk, waitFor } from '../bed/cli';
-import { startCluster, type TestCluster } from '../bed/cluster';
 import { dockerOk } from '../bed/docker';
 import { run } from '../bed/exec';
 import type {} from '../bed/facts';
-import { dumpLogsOnFailure } from '../bed/failure-logs';
 import { TEST_IMAGES } from '../bed/images';
 import { BRIDGE_ADDRESS } from '../bed/layout';
 import { nodeEngine } from '../bed/netns-node';
 import { canConnect, freePort } from '../bed/ports';
 import { startProcess, stopProcess, logTail, type ManagedProcess } from '../bed/processes';
+import { useCluster } from '../bed/use-cluster';
 
 // Issue 3, images: a pull from a local registry with htpasswd auth (Debian's
 // docker-registry) works with the right imagePullSecret and fails clearly with a wrong
 // one: ErrImagePull, then ImagePullBackOff, with the registry's message.
 
 const bed = inject('bed');
-let cluster: TestCluster | undefined;
 let registry: ManagedProcess | undefined;
 let registryAddress = '';
 let dockerConfigDir = '';
 const USER = 'orchard';
 const PASSWORD = 'right-pass-1';
 
-beforeAll(async () => {
-  cluster = await startCluster(bed, { name: 'private-registry' });
-  const dir = path.join(cluster.runDir, 'registry');
-  mkdirSync(path.join(dir, 'data'), { recursive: true });
-  writeFileSync(path.join(dir, 'htpasswd'), await run('htpasswd', ['-Bbn', USER, PASSWORD]));
-  const port = await freePort();
-  // The host's LAN address: the simulated nodes reach it, and their engines trust it as a
-  // plain-HTTP registry (netns-node.ts, --insecure-registry).
-  registryAddress = `${BRIDGE_ADDRESS}:${port}`;
-  writeFileSync(
-    path.join(dir, 'config.yml'),
-    `version: 0.1
+const c = useCluster(bed, { name: 'private-registry' }, {
+  setUp: async (cluster) => {
+    const dir = path.join(cluster.runDir, 'registry');
+    mkdirSync(path.join(dir, 'data'), { recursive: true });
+    writeFileSync(path.join(dir, 'htpasswd'), await run('htpasswd', ['-Bbn', USER, PASSWORD]));
+    const port = await freePort();
+    // The host's LAN address: the simulated nodes reach it, and their engines trust it as a
+    // plain-HTTP registry (netns-node.ts, --insecure-registry).
+    registryAddress = `${BRIDGE_ADDRESS}:${port}`;
+    writeFileSync(
+      path.join(dir, 'config.yml'),
+      `version: 0.1
 log:
   level: info
 storage:
@@ -50,37 +48,29 @@ auth:
     realm: orchard-test
     path: ${path.join(dir, 'htpasswd')}
 `,
-  );
-  registry = startProcess('docker-registry', 'docker-registry', ['serve', path.join(dir, 'config.yml')], { logFile: path.join(cluster.runDir, 'registry.log') });
-  await waitFor(`docker-registry to listen on ${registryAddress}`, async () => {
-    if (registry!.exit) throw new Error(`docker-registry exited: ${logTail(registry!, 20)}`);
-    return canConnect(BRIDGE_ADDRESS, port);
-  }, { timeoutMs: 15_000 });
+    );
+    registry = startProcess('docker-registry', 'docker-registry', ['serve', path.join(dir, 'config.yml')], { logFile: path.join(cluster.runDir, 'registry.log') });
+    await waitFor(`docker-registry to listen on ${registryAddress}`, async () => {
+      if (registry!.exit) throw new Error(`docker-registry exited: ${logTail(registry!, 20)}`);
+      return canConnect(BRIDGE_ADDRESS, port);
+    }, { timeoutMs: 15_000 });
 
-  // Push the test image through the first node's engine (which trusts the registry),
-  // then drop the tag there: every pod below must really pull it.
-  const engine = nodeEngine(bed.nodes[0]!);
-  dockerConfigDir = mkdtempSync(path.join(os.tmpdir(), 'orchard-registry-login-'));
-  const env = { ...process.env, DOCKER_CONFIG: dockerConfigDir };
-  await dockerOk(engine, ['tag', TEST_IMAGES.busybox, `${registryAddress}/orchard-test/busybox:private`]);
-  await dockerOk(engine, ['login', registryAddress, '-u', USER, '--password-stdin'], { input: PASSWORD, env });
-  await dockerOk(engine, ['push', `${registryAddress}/orchard-test/busybox:private`], { env });
-  await dockerOk(engine, ['rmi', `${registryAddress}/orchard-test/busybox:private`]);
-  await cluster.waitNodesReady();
-}, 120_000);
-
-afterAll(async () => {
-  // By its pid, before the cluster's teardown (which kills whatever is left).
-  if (registry) await stopProcess(registry, 'SIGTERM', 5_000);
-  await cluster?.teardown();
-  if (dockerConfigDir) rmSync(dockerConfigDir, { recursive: true, force: true });
+    // Push the test image through the first node's engine (which trusts the registry),
+    // then drop the tag there: every pod below must really pull it.
+    const engine = nodeEngine(bed.nodes[0]!);
+    dockerConfigDir = mkdtempSync(path.join(os.tmpdir(), 'orchard-registry-login-'));
+    const env = { ...process.env, DOCKER_CONFIG: dockerConfigDir };
+    await dockerOk(engine, ['tag', TEST_IMAGES.busybox, `${registryAddress}/orchard-test/busybox:private`]);
+    await dockerOk(engine, ['login', registryAddress, '-u', USER, '--password-stdin'], { input: PASSWORD, env });
+    await dockerOk(engine, ['push', `${registryAddress}/orchard-test/busybox:private`], { env });
+    await dockerOk(engine, ['rmi', `${registryAddress}/orchard-test/busybox:private`]);
+  },
+  tearDown: async () => {
+    // By its pid, before the cluster's teardown (which kills whatever is left).
+    if (registry) await stopProcess(registry, 'SIGTERM', 5_000);
+    if (dockerConfigDir) rmSync(dockerConfigDir, { recursive: true, force: true });
+  },
 });
-dumpLogsOnFailure(() => cluster);
-
-function c(): TestCluster {
-  if (!cluster) throw new Error('cluster not started');
-  return cluster;
-}
 
 function pod(name: string, secret: string, image = `${registryAddress}/orchard-test/busybox:private`): string {
   return `apiVersion: v1

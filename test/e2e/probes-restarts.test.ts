@@ -1,14 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { describeResult, orchardOk, parseTable, waitFor } from '../bed/cli';
-import { startCluster, type TestCluster } from '../bed/cluster';
 import { dockerOk } from '../bed/docker';
 import type {} from '../bed/facts';
-import { dumpLogsOnFailure } from '../bed/failure-logs';
 import { TEST_IMAGES } from '../bed/images';
 import { nodeEngine, type SimNode } from '../bed/netns-node';
+import { useCluster } from '../bed/use-cluster';
 
 // Issue 3, probes and restarts: a failing liveness probe restarts the container and
 // counts the restart; a readiness probe drives READY; a crashing container reaches
@@ -16,7 +15,6 @@ import { nodeEngine, type SimNode } from '../bed/netns-node';
 // SIGKILLs a container that ignores SIGTERM once its grace period is over.
 
 const bed = inject('bed');
-let cluster: TestCluster | undefined;
 /** A host directory the graceful-stop pod writes into (hostPath: the nodes share the host's filesystem). */
 const hostDir = mkdtempSync(path.join(os.tmpdir(), 'orchard-prestop-'));
 chmodSync(hostDir, 0o777);
@@ -104,29 +102,18 @@ spec:
       command: ["sh", "-c", "trap '' TERM; while true; do sleep 1; done"]
 `;
 
-beforeAll(async () => {
-  cluster = await startCluster(bed, { name: 'probes-restarts' });
-  await cluster.waitNodesReady();
+const c = useCluster(bed, { name: 'probes-restarts' }, {
   // All pods at once: their clocks run in parallel.
-  for (const [name, text] of Object.entries({ LIVENESS, READINESS, CRASHER, GRACEFUL, STUBBORN })) {
-    const file = cluster.manifestFile(`${name.toLowerCase()}.yaml`, text);
-    const r = await cluster.cli(['apply', '-f', file]);
-    if (r.code !== 0) throw new Error(describeResult(['apply', '-f', file], r));
-  }
+  setUp: async (cluster) => {
+    for (const [name, text] of Object.entries({ LIVENESS, READINESS, CRASHER, GRACEFUL, STUBBORN })) {
+      const file = cluster.manifestFile(`${name.toLowerCase()}.yaml`, text);
+      const r = await cluster.cli(['apply', '-f', file]);
+      if (r.code !== 0) throw new Error(describeResult(['apply', '-f', file], r));
+    }
+  },
+  // After the pods are gone: the graceful pod's preStop hook writes into the folder.
+  cleanUp: () => rmSync(hostDir, { recursive: true, force: true }),
 });
-afterAll(async () => {
-  try {
-    await cluster?.teardown();
-  } finally {
-    rmSync(hostDir, { recursive: true, force: true });
-  }
-});
-dumpLogsOnFailure(() => cluster);
-
-function c(): TestCluster {
-  if (!cluster) throw new Error('cluster not started');
-  return cluster;
-}
 
 async function podRow(name: string) {
   const rows = parseTable(await orchardOk(c().cli, ['get', 'pods']));

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { cliFor, describeResult, parseTable, waitFor, type TableRow } from '../bed/cli';
-import { startCluster, type TestCluster } from '../bed/cluster';
 import { dockerOk } from '../bed/docker';
 import type {} from '../bed/facts';
-import { dumpLogsOnFailure } from '../bed/failure-logs';
 import { TEST_IMAGES } from '../bed/images';
 import { nodeEngine, type SimNode } from '../bed/netns-node';
+import { useCluster } from '../bed/use-cluster';
 
 // Issue 3: `orchard top pods` agrees with `docker stats` on the node's own dockerd within
 // 10%, for a pod burning CPU (bounded by its 500m limit, so the rate is steady) and one
@@ -16,21 +15,7 @@ import { nodeEngine, type SimNode } from '../bed/netns-node';
 // the quota period can be short-changed, so 10% of the reading plus 20m absolute.
 
 const bed = inject('bed');
-let cluster: TestCluster | undefined;
-
-beforeAll(async () => {
-  cluster = await startCluster(bed, { name: 'top' });
-  await cluster.waitNodesReady();
-});
-afterAll(async () => {
-  await cluster?.teardown();
-});
-dumpLogsOnFailure(() => cluster);
-
-function c(): TestCluster {
-  if (!cluster) throw new Error('cluster not started');
-  return cluster;
-}
+const c = useCluster(bed, { name: 'top' });
 
 const PODS = `apiVersion: v1
 kind: Pod

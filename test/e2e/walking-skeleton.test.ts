@@ -1,32 +1,17 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { describeResult, itemsOf, orchardOk, parseTable, waitFor } from '../bed/cli';
-import { startCluster, type TestCluster } from '../bed/cluster';
 import { dockerOk } from '../bed/docker';
 import type {} from '../bed/facts';
-import { dumpLogsOnFailure } from '../bed/failure-logs';
 import { TEST_IMAGES } from '../bed/images';
 import { inNode, nodeEngine, type SimNode } from '../bed/netns-node';
+import { useCluster } from '../bed/use-cluster';
 
 // Issue 2, walking skeleton: a Kubernetes Pod manifest becomes a running Docker container on
 // a simulated Pi node, is visible through the CLI with its node and IP, serves traffic on
 // its pod IP, and goes away with `orchard delete pod`.
 
 const bed = inject('bed');
-let cluster: TestCluster | undefined;
-
-beforeAll(async () => {
-  cluster = await startCluster(bed, { name: 'walking-skeleton' });
-  await cluster.waitNodesReady();
-});
-afterAll(async () => {
-  await cluster?.teardown();
-});
-dumpLogsOnFailure(() => cluster);
-
-function c(): TestCluster {
-  if (!cluster) throw new Error('cluster not started');
-  return cluster;
-}
+const c = useCluster(bed, { name: 'walking-skeleton' });
 
 const WEB_POD = `
 apiVersion: v1
