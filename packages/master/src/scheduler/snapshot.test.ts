@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Node, Pod, wrapNode, wrapPod, type ApiObject } from '@orchard/api';
-import { allocatableOf, buildSnapshot } from './snapshot';
+import { allocatableOf, buildSnapshot, nodeInfo, withPod } from './snapshot';
 
 function node(name: string, status: Partial<Node['status']> = { allocatable: { cpu: '2', memory: '1Gi', pods: '10' } }): ApiObject {
   return wrapNode(Node.fromPartial({ metadata: { name }, status }));
@@ -27,6 +27,17 @@ describe('buildSnapshot', () => {
       ['n1', ['a', 'b'], { cpuMillis: 750, memoryBytes: 200 * 1024 * 1024, pods: 2 }],
       ['n2', [], { cpuMillis: 0, memoryBytes: 0, pods: 0 }],
     ]);
+  });
+
+  it('counts best-effort pods with 100m and 200Mi for scores (nonZeroRequested), not for filters', () => {
+    const bestEffort = Pod.fromPartial({ metadata: { name: 'be', namespace: 'default' }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'x' }] } });
+    const n = Node.fromPartial({ metadata: { name: 'n1' }, status: { allocatable: { cpu: '2', memory: '1Gi' } } });
+    const info = nodeInfo(n, [bestEffort, pod('a', 'n1', '500m')]);
+    expect(info.requested).toEqual({ cpuMillis: 500, memoryBytes: 100 * 1024 * 1024, pods: 2 });
+    expect(info.nonZeroRequested).toEqual({ cpuMillis: 600, memoryBytes: 300 * 1024 * 1024, pods: 2 });
+    // withPod keeps both sums in step.
+    expect(withPod(info, bestEffort).nonZeroRequested).toEqual({ cpuMillis: 700, memoryBytes: 500 * 1024 * 1024, pods: 3 });
+    expect(withPod(info, bestEffort).requested).toEqual({ cpuMillis: 500, memoryBytes: 100 * 1024 * 1024, pods: 3 });
   });
 
   it('collects the platforms of the images nodes report', () => {

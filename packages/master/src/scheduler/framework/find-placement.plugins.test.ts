@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Affinity } from '@orchard/api';
 import { findPlacement } from './find-placement';
 import { GiB, makeNode, makePod } from './fixtures';
+import { withPod } from '../snapshot';
 import type { NodeInfo } from './types';
 
 /** findPlacement with the registry's plugins working together, as the master runs it. */
@@ -65,7 +66,7 @@ describe('findPlacement with every plugin: choices', () => {
       // What the master does after binding: a new NodeInfo with the pod and its requests.
       nodes = nodes.map((n) =>
         n.node.metadata?.name === p.nodeName
-          ? { ...n, pods: [...n.pods, pod], requested: { cpuMillis: n.requested.cpuMillis + 100, memoryBytes: n.requested.memoryBytes + 64 * 1024 * 1024, pods: n.requested.pods + 1 } }
+          ? withPod(n, pod)
           : n,
       );
     }
@@ -82,7 +83,7 @@ describe('findPlacement with every plugin: choices', () => {
       placed.push(p.nodeName);
       nodes = nodes.map((n) =>
         n.node.metadata?.name === p.nodeName
-          ? { ...n, pods: [...n.pods, pod], requested: { cpuMillis: n.requested.cpuMillis + 300, memoryBytes: n.requested.memoryBytes + 128 * 1024 * 1024, pods: n.requested.pods + 1 } }
+          ? withPod(n, pod)
           : n,
       );
     }

@@ -1,5 +1,6 @@
 import type { Affinity, NodeHealth, Toleration, TopologySpreadConstraint } from '@orchard/api';
 import { Node, Pod, Taint } from '@orchard/api';
+import { scoringRequest } from '../plugins/node-resources-fit/scoring-request';
 import type { NodeInfo } from './types';
 
 /** Test fixtures: pods and nodes described by the few fields a scheduling test cares about. */
@@ -77,6 +78,12 @@ export interface NodeOptions {
   /** Already requested on the node; pods' own requests are not summed (the master does that). */
   requestedCpuMillis?: number;
   requestedMemoryBytes?: number;
+  /**
+   * As scores count it (NodeInfo.nonZeroRequested); by default the requested values above, or
+   * when those are not given, the pods' requests with 100m/200Mi for what a pod leaves unsaid.
+   */
+  nonZeroRequestedCpuMillis?: number;
+  nonZeroRequestedMemoryBytes?: number;
   pods?: Pod[];
   labels?: Record<string, string>;
   taints?: Partial<Taint>[];
@@ -113,5 +120,16 @@ export function makeNode(o: NodeOptions): NodeInfo {
       memoryBytes: o.requestedMemoryBytes ?? 0,
       pods: pods.length,
     },
+    nonZeroRequested: {
+      cpuMillis: o.nonZeroRequestedCpuMillis ?? o.requestedCpuMillis ?? sum(pods, (p) => scoringRequest(p).cpuMillis),
+      memoryBytes: o.nonZeroRequestedMemoryBytes ?? o.requestedMemoryBytes ?? sum(pods, (p) => scoringRequest(p).memoryBytes),
+      pods: pods.length,
+    },
   };
+}
+
+function sum<T>(items: readonly T[], f: (x: T) => number): number {
+  let total = 0;
+  for (const x of items) total += f(x);
+  return total;
 }

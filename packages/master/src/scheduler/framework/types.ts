@@ -17,6 +17,12 @@ export interface NodeInfo {
   readonly allocatable: Resources;
   /** Sum of the requests of `pods`. */
   readonly requested: Resources;
+  /**
+   * Sum of the requests of `pods` as scores count them: a pod that requests no CPU or memory
+   * counts Kubernetes' defaults (100m, 200Mi), as Kubernetes' NonZeroRequested does, so
+   * best-effort pods occupy their node for least- and most-allocated. Filters use `requested`.
+   */
+  readonly nonZeroRequested: Resources;
 }
 
 export interface Resources {

@@ -65,6 +65,18 @@ describe('InterPodAffinity', () => {
       reasons: [ErrReasonExistingAntiAffinityRulesNotMatch],
     },
     {
+      name: 'replicas that keep apart both ways: the pod’s own anti-affinity is the reason, as in Kubernetes',
+      onA: [{ labels: { app: 'web' }, affinity: antiAffinity({ app: 'web' }) }],
+      pod: { labels: { app: 'web' }, affinity: antiAffinity({ app: 'web' }) },
+      reasons: [ErrReasonAntiAffinityRulesNotMatch],
+    },
+    {
+      name: 'affinity unmet and anti-affinity violated: affinity is the reason, as in Kubernetes',
+      onA: [{ labels: { app: 'web' } }],
+      pod: { labels: { app: 'web' }, affinity: Affinity.fromPartial({ ...affinity({ app: 'db' }), podAntiAffinity: antiAffinity({ app: 'web' }).podAntiAffinity }) },
+      reasons: [ErrReasonAffinityRulesNotMatch],
+    },
+    {
       name: 'an existing pod being deleted keeps nobody away',
       onA: [{ labels: { app: 'db' }, affinity: antiAffinity({ app: 'web' }), deleting: true }],
       pod: { labels: { app: 'web' } },

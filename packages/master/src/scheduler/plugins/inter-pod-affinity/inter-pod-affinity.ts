@@ -130,22 +130,23 @@ export function interPodAffinity(): FilterPlugin<InterPodAffinityState> {
   return {
     name: Name,
     preFilter,
-    // Kubernetes' order: existing pods' anti-affinity, the pod's anti-affinity, its affinity.
+    // Kubernetes' order (its Filter): the pod's affinity, its anti-affinity, then the existing
+    // pods' anti-affinity; the first that fails is the reason the message counts.
     filter: (state, _pod, nodeInfo, index) => {
-      for (let i = 0; i < state.existing.length; i++) {
-        const e = state.existing[i]!;
-        const value = e.domains.get(index, nodeInfo);
-        if (value !== undefined && e.forbidden.has(value)) return EXISTING_ANTI_AFFINITY;
+      for (let i = 0; i < state.affinity.length; i++) {
+        const a = state.affinity[i]!;
+        const value = a.domains.get(index, nodeInfo);
+        if (value === undefined || (a.allowed !== null && !a.allowed.has(value))) return AFFINITY;
       }
       for (let i = 0; i < state.anti.length; i++) {
         const a = state.anti[i]!;
         const value = a.domains.get(index, nodeInfo);
         if (value !== undefined && a.taken.has(value)) return ANTI_AFFINITY;
       }
-      for (let i = 0; i < state.affinity.length; i++) {
-        const a = state.affinity[i]!;
-        const value = a.domains.get(index, nodeInfo);
-        if (value === undefined || (a.allowed !== null && !a.allowed.has(value))) return AFFINITY;
+      for (let i = 0; i < state.existing.length; i++) {
+        const e = state.existing[i]!;
+        const value = e.domains.get(index, nodeInfo);
+        if (value !== undefined && e.forbidden.has(value)) return EXISTING_ANTI_AFFINITY;
       }
       return SUCCESS;
     },

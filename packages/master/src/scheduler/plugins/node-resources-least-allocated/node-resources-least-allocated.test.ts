@@ -19,6 +19,11 @@ describe('NodeResourcesLeastAllocated', () => {
       node: { cpuMillis: 1000, memoryBytes: 1000 * 1024 * 1024 },
       score: (90 + 80) / 2,
     },
+    {
+      name: 'best-effort pods on the node count as 100m and 200Mi each',
+      node: { cpuMillis: 1000, memoryBytes: 1000 * 1024 * 1024, pods: [makePod({ name: 'a' }), makePod({ name: 'b' })] },
+      score: (70 + 40) / 2,
+    },
   ];
   it.each(cases)('$name', ({ cpu, memory, node, score }) => {
     const [s] = runScore(nodeResourcesLeastAllocated(), makePod({ cpu, memory }), [makeNode({ name: 'n1', ...node })]);

@@ -16,7 +16,9 @@ export function leastRequestedScore(requested: number, allocatable: number): num
 
 /** CPU and memory weigh the same, as in Kubernetes' default resource weights. */
 export function leastAllocatedScore(req: PodRequest, nodeInfo: NodeInfo): number {
-  const { allocatable, requested } = nodeInfo;
+  // Existing pods count with their non-zero requests too: with plain requests, nodes full of
+  // best-effort pods would look empty and these scores would neither spread nor pack.
+  const { allocatable, nonZeroRequested: requested } = nodeInfo;
   return (
     (leastRequestedScore(requested.cpuMillis + req.cpuMillis, allocatable.cpuMillis) +
       leastRequestedScore(requested.memoryBytes + req.memoryBytes, allocatable.memoryBytes)) /

@@ -14,6 +14,13 @@ describe('NodeResourcesMostAllocated', () => {
       score: 75,
     },
     { name: 'more than allocatable counts as full', cpu: '8', memory: '1Gi', node: {}, score: (100 + 25) / 2 },
+    {
+      name: 'best-effort pods on the node count as 100m and 200Mi each',
+      cpu: undefined,
+      memory: undefined,
+      node: { cpuMillis: 1000, memoryBytes: 1000 * 1024 * 1024, pods: [makePod({ name: 'a' }), makePod({ name: 'b' })] },
+      score: (30 + 60) / 2,
+    },
   ];
   it.each(cases)('$name', ({ cpu, memory, node, score }) => {
     const [s] = runScore(nodeResourcesMostAllocated(), makePod({ cpu, memory }), [makeNode({ name: 'n1', ...node })]);

@@ -17,7 +17,9 @@ export function mostRequestedScore(requested: number, allocatable: number): numb
 
 /** CPU and memory weigh the same, as in Kubernetes' default resource weights. */
 export function mostAllocatedScore(req: PodRequest, nodeInfo: NodeInfo): number {
-  const { allocatable, requested } = nodeInfo;
+  // Existing pods count with their non-zero requests too: with plain requests, nodes full of
+  // best-effort pods would look empty and these scores would neither spread nor pack.
+  const { allocatable, nonZeroRequested: requested } = nodeInfo;
   return (
     (mostRequestedScore(requested.cpuMillis + req.cpuMillis, allocatable.cpuMillis) +
       mostRequestedScore(requested.memoryBytes + req.memoryBytes, allocatable.memoryBytes)) /
