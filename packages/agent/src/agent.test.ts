@@ -48,6 +48,7 @@ function makeAgent(dataDir: string, servers: string[]) {
     systemReserved: { cpuMillis: 250, memoryBytes: 0 },
     maxPods: 110,
     logLevel: 'silent',
+    piHealthRoot: '/',
   };
   const agent = new Agent({
     config,

@@ -26,6 +26,11 @@ export interface AgentDeps {
   usageIntervalMs?: number;
   /** Fresh health readings (Pi temperature, throttling), re-read periodically. */
   readHealth?: () => Promise<NodeHealth>;
+  /**
+   * The locally made images and their platforms (NodeStatus.images), listed again for every
+   * Hello: the scheduler keeps pods off nodes whose architecture their image is not for.
+   */
+  images?: () => Promise<NodeStatus['images']>;
   /** Replaces the gRPC transport in tests. */
   connect?: StreamFactory;
   /** The engine's logs and exec (none: such sessions are refused). */
@@ -82,12 +87,17 @@ export class Agent {
     });
     this.reconciler.start();
 
-    const hello = async (): Promise<Hello> => ({
-      nodeName: config.nodeName,
-      labels: nodeLabels(config.nodeName, facts),
-      status,
-      agentVersion: AGENT_VERSION,
-    });
+    const listImages = this.deps.images;
+    const hello = async (): Promise<Hello> => {
+      if (listImages) {
+        // A failed listing keeps the last one: the engine may be restarting right now.
+        status.images = await listImages().catch((err: unknown) => {
+          logger.warn({ err }, 'could not list local images');
+          return status.images;
+        });
+      }
+      return { nodeName: config.nodeName, labels: nodeLabels(config.nodeName, facts), status, agentVersion: AGENT_VERSION };
+    };
     const usage = this.deps.usage;
     const streams = this.deps.streams;
     if (streams) {

@@ -20,6 +20,7 @@ describe('parseFlags', () => {
       systemReserved: { cpuMillis: 250, memoryBytes: 256 * 1024 * 1024 },
       maxPods: 110,
       logLevel: 'info',
+      piHealthRoot: '/',
     });
   });
 
@@ -33,6 +34,7 @@ describe('parseFlags', () => {
       '--system-reserved', 'cpu=500m',
       '--max-pods', '20',
       '--log-level', 'debug',
+      '--pi-health-root', '/tmp/fake-pi',
     ]);
     expect(c).toMatchObject({
       servers: ['10.0.0.1:7443', '10.0.0.2:7443'],
@@ -43,6 +45,7 @@ describe('parseFlags', () => {
       systemReserved: { cpuMillis: 500, memoryBytes: 0 },
       maxPods: 20,
       logLevel: 'debug',
+      piHealthRoot: '/tmp/fake-pi',
     });
   });
 

@@ -16,6 +16,8 @@ export interface AgentConfig {
   systemReserved: { cpuMillis: number; memoryBytes: number };
   maxPods: number;
   logLevel: string;
+  /** Where the Pi health files are read below ('/' on a real node; a fixture tree on simulated ones). */
+  piHealthRoot: string;
 }
 
 /** A flag value the agent cannot use; main prints it and exits with status 2. */
@@ -81,6 +83,11 @@ export function agentCommand(): Command {
     .option('--system-reserved <list>', 'resources kept for the system: allocatable = capacity - reserve', 'cpu=250m,memory=256Mi')
     .option('--max-pods <n>', 'the most pods this node runs', '110')
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .option(
+      '--pi-health-root <dir>',
+      'read the Pi health files (SoC temperature, get_throttled, board model) below DIR instead of /: for simulated nodes in tests, never needed on a Pi',
+      '/',
+    )
     .allowExcessArguments(false);
 }
 
@@ -103,6 +110,7 @@ export function parseFlags(argv: readonly string[], opts: { writeOut?: (s: strin
     systemReserved: string;
     maxPods: string;
     logLevel: string;
+    piHealthRoot: string;
   }>();
   if (!o.server) throw new FlagError('--server (or ORCHARD_SERVER) is required: the master address HOST:PORT');
   const nodeName = o.nodeName.trim().toLowerCase();
@@ -118,6 +126,7 @@ export function parseFlags(argv: readonly string[], opts: { writeOut?: (s: strin
     systemReserved: parseReserved(o.systemReserved),
     maxPods: parseMaxPods(o.maxPods),
     logLevel: o.logLevel,
+    piHealthRoot: o.piHealthRoot,
   };
 }
 

@@ -1,4 +1,5 @@
 import './runtime/without-ssh';
+import Docker from 'dockerode';
 import { createLogger, systemClock } from '@orchard/api';
 import { Agent } from './agent';
 import { CommanderError, FlagError, parseFlags } from './flags';
@@ -9,6 +10,7 @@ import { CredentialsHolder } from './session/credentials';
 import { grpcStreamFactory } from './session/node-session';
 import { silenceIpServernameWarning } from './tls-servername-warning';
 import { gatherHostFacts } from './inventory/inventory';
+import { dockerLocalImages, reportedImages } from './inventory/image-platforms';
 import { execFileRunner, readPiHealth } from './inventory/pi-health';
 import { formatPreflightFailures, hostPreflightDeps, runPreflight } from './preflight';
 import { DockerRuntime } from './runtime/docker-runtime';
@@ -69,7 +71,8 @@ async function main(): Promise<void> {
   const stopRenewal = startRenewal({ dataDir: config.dataDir, holder, servers: () => config.servers, log: logger });
 
   const runtime = new DockerRuntime(config.dockerSocket);
-  const piHealthDeps = { fs: hostFs(), commands: execFileRunner };
+  const piHealthDeps = { fs: hostFs(config.piHealthRoot), commands: execFileRunner };
+  const localImages = dockerLocalImages(new Docker({ socketPath: config.dockerSocket }));
   const agent = new Agent({
     config,
     runtime,
@@ -78,6 +81,7 @@ async function main(): Promise<void> {
     random: Math.random,
     hostFacts: () => gatherHostFacts({ piHealth: () => readPiHealth(piHealthDeps) }),
     readHealth: async () => (await readPiHealth(piHealthDeps)).health,
+    images: async () => reportedImages(await localImages()),
     usage: cgroupUsageSource(),
     usageIntervalMs: 15_000,
     streams: new DockerStreamRuntime(config.dockerSocket),
