@@ -51,7 +51,23 @@ export function describePod(pod: Pod): string {
     return s;
   });
   w.multiline(0, 'Tolerations', tolerations);
+  describeSchedulingFailure(w, pod);
   return w.toString();
+}
+
+/**
+ * Where kubectl shows a FailedScheduling event, the reason a pending pod fits nowhere
+ * ("0/3 nodes are available: ..."). Orchard keeps no event objects: the scheduler records
+ * the reason in the PodScheduled=False condition, and this prints it in the event's place.
+ */
+function describeSchedulingFailure(w: DescribeWriter, pod: Pod): void {
+  if (pod.spec?.nodeName) return;
+  const c = (pod.status?.conditions ?? []).find((x) => x.type === 'PodScheduled');
+  if (!c || c.status !== 'False' || !c.message) return;
+  w.field(0, 'Events');
+  w.line(1, 'Type\tReason\tFrom\tMessage');
+  w.line(1, '----\t------\t----\t-------');
+  w.line(1, `Warning\tFailedScheduling\t${pod.spec?.schedulerName || 'default-scheduler'}\t${c.message}`);
 }
 
 function describeContainer(w: DescribeWriter, c: Container, s: ContainerStatus | undefined): void {

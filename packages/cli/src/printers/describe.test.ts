@@ -70,6 +70,23 @@ describe('describePod', () => {
     const p = Pod.fromPartial({ ...pod, metadata: { ...pod.metadata, deletionTimestamp: '2026-01-01T12:00:00Z', deletionGracePeriodSeconds: 30 } });
     expect(describePod(p)).toContain('Status:                    Terminating (lasts 30s)\n');
   });
+
+  it('shows why a pending pod fits nowhere where kubectl shows the FailedScheduling event', () => {
+    const message = "0/3 nodes are available: 3 node(s) didn't have free ports for the requested pod ports.";
+    const p = Pod.fromPartial({
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { schedulerName: 'default-scheduler', containers: [{ name: 'web', image: 'nginx:1.25' }] },
+      status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }] },
+    });
+    expect(describePod(p)).toContain(
+      'Events:\n  Type     Reason            From               Message\n  ----     ------            ----               -------\n' +
+        `  Warning  FailedScheduling  default-scheduler  ${message}\n`,
+    );
+  });
+
+  it('shows no scheduling failure for a scheduled pod', () => {
+    expect(text).not.toContain('FailedScheduling');
+  });
 });
 
 describe('probeText', () => {
