@@ -26,7 +26,8 @@ export interface ClusterOptions {
   /** Start an agent on each node (default true). */
   agents?: boolean;
   masterArgs?: string[];
-  agentArgs?: string[];
+  /** Extra agent flags, the same for every node or per node. */
+  agentArgs?: string[] | ((node: SimNode) => string[]);
 }
 
 /** A master the cluster started, with what is needed to restart it identically. */
@@ -125,7 +126,7 @@ export class TestCluster {
       join,
       dataDir,
       logFile: path.join(this.runDir, `agent-${node.name}.log`),
-      extraArgs: this.opts.agentArgs,
+      extraArgs: typeof this.opts.agentArgs === 'function' ? this.opts.agentArgs(node) : this.opts.agentArgs,
     });
     this.agents.set(node.name, proc);
     return proc;
