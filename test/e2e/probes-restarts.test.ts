@@ -169,7 +169,10 @@ describe('a crashing container', () => {
   it('reaches CrashLoopBackOff and waits longer before each restart', async () => {
     // Every attempt seen in the status by its index (the restart count it ran with). The
     // exited container is lastState while the next one waits in back-off.
+    // The pod started with the file, so the earliest attempts may be over before this test
+    // polls: any three consecutive attempts k, k+1, k+2 (k >= 1) show the doubling.
     const attempts = new Map<number, { started: number; finished: number }>();
+    const firstRun = () => [...attempts.keys()].sort((a, b) => a - b).find((k) => k >= 1 && attempts.has(k + 1) && attempts.has(k + 2));
     let sawBackOff = false;
     await waitFor('attempts 1 to 3 of pod crasher', async () => {
       const cs = await status('crasher');
@@ -179,23 +182,26 @@ describe('a crashing container', () => {
         expect(cs.state.waiting.message).toMatch(/back-off \d+s restarting failed container=app pod=crasher_default/);
         if (t?.startedAt && t.finishedAt) attempts.set(cs.restartCount, { started: Date.parse(t.startedAt), finished: Date.parse(t.finishedAt) });
       }
-      return [1, 2, 3].every((i) => attempts.has(i));
-    }, { timeoutMs: 80_000, intervalMs: 250 });
+      return firstRun() !== undefined;
+    }, { timeoutMs: 110_000, intervalMs: 250 });
     expect(sawBackOff).toBe(true);
     expect((await podRow('crasher')).STATUS).toBe('CrashLoopBackOff');
 
-    // The pause before attempt i+1: its start minus attempt i's end (whole seconds in the status).
+    // The pause before attempt i+1: its start minus attempt i's end (whole seconds in the
+    // status). Back-off after restart i is 10 s doubling: 10, 20, 40, ...
+    const k = firstRun()!;
     const delay = (i: number) => (attempts.get(i + 1)!.started - attempts.get(i)!.finished) / 1000;
-    const delays = [delay(1), delay(2)];
-    process.stderr.write(`[probes-restarts] back-off before restarts 2 and 3: ${delays.join(', ')} s\n`);
-    expect(delays[0], `delays ${delays}`).toBeGreaterThanOrEqual(9);
-    expect(delays[0], `delays ${delays}`).toBeLessThanOrEqual(14);
-    expect(delays[1], `delays ${delays}`).toBeGreaterThanOrEqual(19);
-    expect(delays[1], `delays ${delays}`).toBeLessThanOrEqual(25);
+    const delays = [delay(k), delay(k + 1)];
+    const expected = [10 * 2 ** (k - 1), 10 * 2 ** k];
+    process.stderr.write(`[probes-restarts] back-off before restarts ${k + 1} and ${k + 2}: ${delays.join(', ')} s (expected ${expected.join(', ')})\n`);
+    expect(delays[0], `delays ${delays}`).toBeGreaterThanOrEqual(expected[0]! - 1);
+    expect(delays[0], `delays ${delays}`).toBeLessThanOrEqual(expected[0]! + 5);
+    expect(delays[1], `delays ${delays}`).toBeGreaterThanOrEqual(expected[1]! - 1);
+    expect(delays[1], `delays ${delays}`).toBeLessThanOrEqual(expected[1]! + 5);
     const cs = await status('crasher');
     expect(cs.restartCount).toBeGreaterThanOrEqual(3);
     expect(cs.lastState?.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
-  });
+  }, 150_000);
 });
 
 describe('graceful stop', () => {
