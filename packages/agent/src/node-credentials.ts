@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from '@orchard/api';
-import { CredentialsError, joinCluster, loadCredentials, parseServerAddress, renewIfNeeded, type Credentials } from './join';
+import { CredentialsError, joinCluster, loadCredentials, parseServerAddress, renewalTime, renewIfNeeded, type Credentials } from './join';
 import { grpcJoinTransport, grpcRenewTransport, type JoinAnswer } from './join/grpc-transport';
 import type { JoinArgs } from './join-args';
 import { CredentialsHolder } from './session/credentials';
@@ -51,23 +51,58 @@ function checkNodeName(creds: Credentials, nodeName: string, dir: string): void 
   }
 }
 
-/** How often the agent checks whether its certificate needs renewing. */
-const RENEW_CHECK_MS = 3_600_000;
+/** The longest the agent waits between two looks at its certificate. */
+const RENEW_CHECK_MAX_MS = 3_600_000;
+/** The shortest wait, so a certificate that cannot be renewed is not retried in a tight loop. */
+const RENEW_CHECK_MIN_MS = 1_000;
 
-/** Checks now and every hour whether the certificate is due; renews it over mutual TLS and swaps it in. */
+/**
+ * When to look at the certificate next: at its renewal time (a third of its validity
+ * left), at most an hour from now; after a failure, a quarter of the time still left
+ * (at most an hour), so a short-lived certificate gets several tries before it expires.
+ */
+export function nextRenewalCheck(certPem: string, now: number, failed: boolean): number {
+  const cert = new X509Certificate(certPem);
+  const notAfter = Date.parse(cert.validTo);
+  const wait = failed ? (notAfter - now) / 4 : renewalTime(certPem) - now;
+  return Math.min(RENEW_CHECK_MAX_MS, Math.max(RENEW_CHECK_MIN_MS, Math.floor(wait)));
+}
+
+/**
+ * Renews the certificate when it is due (checked at start, then at its renewal time, at
+ * least hourly) over mutual TLS, and swaps it in: the stream keeps running on its
+ * connection, and every connection opened afterwards uses the new certificate.
+ */
 export function startRenewal(opts: { dataDir: string; holder: CredentialsHolder; servers: () => readonly string[]; log: Logger; now?: () => number }): () => void {
   const renew = grpcRenewTransport(opts.servers);
+  const now = opts.now ?? Date.now;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const schedule = (failed: boolean) => {
+    if (stopped) return;
+    const wait = nextRenewalCheck(opts.holder.credentials.certPem, now(), failed);
+    timer = setTimeout(() => void check(), wait);
+    timer.unref();
+  };
   const check = () =>
-    renewIfNeeded({ dir: credentialsDir(opts.dataDir), now: (opts.now ?? Date.now)(), renew }).then(
+    renewIfNeeded({ dir: credentialsDir(opts.dataDir), now: now(), renew }).then(
       (r) => {
-        if (!r.renewed) return;
-        opts.holder.set(r.credentials);
-        opts.log.info('renewed the node certificate');
+        if (r.renewed) {
+          opts.holder.set(r.credentials);
+          const cert = new X509Certificate(r.credentials.certPem);
+          opts.log.info({ serial: cert.serialNumber, notAfter: cert.validTo }, 'renewed the node certificate');
+        }
+        schedule(false);
       },
-      (err: unknown) => opts.log.warn({ err: (err as Error).message }, 'certificate renewal failed; retrying in an hour'),
+      (err: unknown) => {
+        const wait = nextRenewalCheck(opts.holder.credentials.certPem, now(), true);
+        opts.log.warn({ err: (err as Error).message, retryInSeconds: Math.round(wait / 1000) }, 'certificate renewal failed; retrying');
+        schedule(true);
+      },
     );
   void check();
-  const timer = setInterval(() => void check(), RENEW_CHECK_MS);
-  timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
 }

@@ -11,6 +11,8 @@ import { execCommand } from './commands/exec';
 import { getCommand } from './commands/get';
 import { logsCommand } from './commands/logs';
 import { tokenCommand } from './commands/token';
+import { credentialsCommand } from './commands/credentials';
+import { secretsCommand } from './commands/secrets';
 import { topCommand } from './commands/top';
 import { CLI_VERSION, versionCommand } from './commands/version';
 import { CommandErrors, type Context } from './context';
@@ -30,7 +32,7 @@ export function buildProgram(ctx: Context): Command {
     writeOut: (s) => ctx.io.stdout(s),
     writeErr: (s) => ctx.io.stderr(s),
   });
-  for (const cmd of [applyCommand(ctx), createCommand(ctx), getCommand(ctx), describeCommand(ctx), deleteCommand(ctx), logsCommand(ctx), execCommand(ctx), cordonCommand(ctx), uncordonCommand(ctx), drainCommand(ctx), labelCommand(ctx), taintCommand(ctx), topCommand(ctx), tokenCommand(ctx), versionCommand(ctx)]) {
+  for (const cmd of [applyCommand(ctx), createCommand(ctx), getCommand(ctx), describeCommand(ctx), deleteCommand(ctx), logsCommand(ctx), execCommand(ctx), cordonCommand(ctx), uncordonCommand(ctx), drainCommand(ctx), labelCommand(ctx), taintCommand(ctx), topCommand(ctx), tokenCommand(ctx), credentialsCommand(ctx), secretsCommand(ctx), versionCommand(ctx)]) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) });
     program.addCommand(cmd);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseDuration, parseMasterFlags } from './flags';
+import { parseCertValidity, parseDuration, parseMasterFlags } from './flags';
 
 describe('parseDuration', () => {
   it.each([
@@ -101,5 +101,34 @@ describe('eviction flags', () => {
     { name: 'a malformed eviction timeout', args: ['--pod-eviction-timeout', 'soon'], error: /--pod-eviction-timeout/ },
   ])('refuses $name', ({ args, error }) => {
     expect(() => parseMasterFlags(['node', 'orchard-master', ...args], { throwOnError: true })).toThrow(error);
+  });
+});
+
+describe('--node-cert-validity', () => {
+  const cases: Array<{ value: string; ms?: number; error?: RegExp }> = [
+    { value: '2160h', ms: 90 * 86_400_000 },
+    { value: '90d', ms: 90 * 86_400_000 },
+    { value: '30s', ms: 30_000 },
+    { value: '5s', error: /must be at least 10s, got "5s"/ },
+    { value: '4000d', error: /must be at most 3650d/ },
+    { value: 'soon', error: /invalid duration "soon"/ },
+  ];
+  for (const tc of cases) {
+    it(tc.value, () => {
+      if (tc.error) expect(() => parseCertValidity(tc.value)).toThrow(tc.error);
+      else expect(parseCertValidity(tc.value)).toBe(tc.ms);
+    });
+  }
+  it('is a flag and a config-file setting; unset means the 90-day default', () => {
+    expect(parseMasterFlags(['node', 'm', '--node-cert-validity', '30s']).nodeCertValidityMs).toBe(30_000);
+    expect(parseMasterFlags(['node', 'm']).nodeCertValidityMs).toBeUndefined();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'orchard-flags-'));
+    try {
+      const file = path.join(dir, 'master.yaml');
+      writeFileSync(file, 'node-cert-validity: 720h\n');
+      expect(parseMasterFlags(['node', 'm', '--config', file]).nodeCertValidityMs).toBe(720 * 3_600_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

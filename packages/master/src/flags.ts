@@ -32,7 +32,22 @@ export interface MasterFlags {
   readonly auditLog?: string;
   /** YAML keyring for Secrets at rest ({ current, keys }); default: the key derived from the server secret. */
   readonly encryptionConfig?: string;
+  /** Lifetime of the node certificates this master signs (join and renewal). */
+  readonly nodeCertValidityMs?: number;
   readonly logLevel: string;
+}
+
+/**
+ * Parses a certificate lifetime: "2160h", "90d", "30s", "45m". At least 10 s (a node
+ * renews after two thirds of it and needs time to do so), at most ten years.
+ */
+export function parseCertValidity(value: string): number {
+  const m = /^([0-9]+)(s|m|h|d)$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError(`invalid duration "${value}" (examples: 2160h, 90d, 30s)`);
+  const ms = Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+  if (ms < 10_000) throw new InvalidArgumentError(`must be at least 10s, got "${value}"`);
+  if (ms > 3650 * 86_400_000) throw new InvalidArgumentError(`must be at most 3650d (ten years), got "${value}"`);
+  return ms;
 }
 
 /** Parses "4s", "500ms", "1m" or a bare number of seconds into milliseconds. */
@@ -98,6 +113,7 @@ export function masterCommand(): Command {
     .option('--leader-lease-ttl <seconds>', 'lease TTL of the leader key: the longest a dead leader delays the next (etcd grants no less than about 2 s)', parsePort, 2)
     .option('--server-secret-file <file>', "file holding the cluster's server secret, which opens the CA stored in etcd (default: <data-dir>/server-secret, created on the first start)")
     .option('--encryption-config <file>', 'YAML keys for Secrets at rest: current: ID and keys: {ID: base64 of 32 bytes}; for rotation (default: a key derived from the server secret)')
+    .option('--node-cert-validity <duration>', 'lifetime of the node certificates this master signs at join and renewal, s, m, h or d, e.g. 720h (default: 2160h, 90 days; agents renew once a third of it remains)', parseCertValidity)
     .option('--audit-log <file>', 'where mutating calls are recorded, one JSON line each; - for stderr (default: <data-dir>/audit.log)')
     .option('--log-level <level>', 'trace, debug, info, warn, error', parseLevel, process.env.ORCHARD_LOG_LEVEL ?? 'info');
 }
@@ -126,6 +142,7 @@ export function parseMasterFlags(argv: readonly string[], opts: { throwOnError?:
     serverSecretFile?: string;
     auditLog?: string;
     encryptionConfig?: string;
+    nodeCertValidity?: number;
     logLevel: string;
   }>();
   let nodeGracePeriodMs: number;
@@ -158,6 +175,7 @@ export function parseMasterFlags(argv: readonly string[], opts: { throwOnError?:
     serverSecretFile: o.serverSecretFile,
     auditLog: o.auditLog,
     encryptionConfig: o.encryptionConfig,
+    nodeCertValidityMs: o.nodeCertValidity,
     logLevel: o.logLevel,
   };
 }

@@ -15,6 +15,7 @@ import { writeAdminConfig } from './bootstrap/admin-config';
 import { MasterSecurity } from './bootstrap/master-security';
 import { loadServerSecret } from './bootstrap/server-secret-file';
 import { secretKeyring } from './secrets';
+import { SecretReencryption } from './secrets/etcd-reencryption';
 import { encryptingCodec, readEncryptionConfig } from './store/value-codec';
 import { LeaderElection } from './election/leader-election';
 import { MasterRegistry } from './election/master-registry';
@@ -67,6 +68,7 @@ export class Master {
   private scheduler: Scheduler | undefined;
   private lifecycle: NodeLifecycle | undefined;
   private nodeControllers: NodeControllers | undefined;
+  private reencryption: SecretReencryption | undefined;
   private stopping: Promise<void> | undefined;
   /** The port the gRPC server listens on. */
   port = 0;
@@ -101,6 +103,8 @@ export class Master {
     const keyring = secretKeyring(serverSecret, flags.encryptionConfig ? await readEncryptionConfig(flags.encryptionConfig) : undefined);
     const store = new ObjectStore(etcd, undefined, encryptingCodec(keyring, [ObjectStore.registryPrefix(kindByCase('secret'))]));
     await this.ensureDefaultNamespace(store);
+    // Completes key rotations: the leader rewrites Secrets stored under an older key.
+    const reencryption = (this.reencryption = new SecretReencryption({ etcd, store, keyring, log: log.child({ component: 'secret-encryption' }) }));
 
     const pods = new Informer(store, kindByCase('pod'), log);
     const nodes = new Informer(store, kindByCase('node'), log);
@@ -118,8 +122,8 @@ export class Master {
     await this.registry.start();
     const masters = async () => (await MasterRegistry.list(etcd, undefined)).map((m) => ({ name: m.name, address: m.address }));
     const security = (this.security = await MasterSecurity.start(
-      { name: flags.name, dataDir: flags.dataDir, listen: flags.listen, advertiseAddress: flags.advertiseAddress, serverSecret, auditLog: flags.auditLog, etcdEndpoints: urls },
-      { etcd, store, clock, ids, log: log.child({ component: 'security' }), masters, cachedNode: (name) => nodes.peek(`nodes/${name}`) !== undefined },
+      { name: flags.name, dataDir: flags.dataDir, listen: flags.listen, advertiseAddress: flags.advertiseAddress, serverSecret, auditLog: flags.auditLog, etcdEndpoints: urls, nodeCertValidityMs: flags.nodeCertValidityMs },
+      { etcd, store, clock, ids, log: log.child({ component: 'security' }), masters, cachedNode: (name) => nodes.peek(`nodes/${name}`) !== undefined, reencryptSecrets: () => reencryption.run() },
     ));
 
     this.scheduler = new Scheduler({ store, pods, nodes, podsByNode, clock, log: log.child({ component: 'scheduler' }), fence, place: (p, s) => findPlacement(p, s) });
@@ -141,11 +145,13 @@ export class Master {
       this.scheduler!.start();
       this.nodeControllers!.start();
       this.lifecycle!.start().catch((err: unknown) => log.error({ err }, 'node lifecycle failed to start'));
+      reencryption.startAsLeader(fence);
     });
     election.onFollower(() => {
       void this.scheduler!.stop();
       this.nodeControllers!.stop();
       void this.lifecycle!.stop();
+      reencryption.stop();
     });
 
     const cluster = new ClusterService({
@@ -214,6 +220,7 @@ export class Master {
     await step('scheduler', () => this.scheduler?.stop());
     await step('node lifecycle', () => this.lifecycle?.stop());
     await step('node controllers', () => this.nodeControllers?.stop());
+    await step('secret re-encryption', () => this.reencryption?.stop());
     await step('election', () => this.election?.stop());
     await step('node streams', () => this.nodeService?.closeAll());
     await step('server', () => this.server?.stop());

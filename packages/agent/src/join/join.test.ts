@@ -15,6 +15,7 @@ import { generateKeyAndCsr } from './csr';
 import { CREDENTIAL_FILES, loadCredentials, writeCredentials } from './credentials';
 import { needsRenewal } from './renewal';
 import { CaPinMismatchError, CredentialsError } from './errors';
+import { nextRenewalCheck } from '../node-credentials';
 
 let ca: CertifiedKey;
 let tmp: string;
@@ -247,4 +248,21 @@ describe('needsRenewal', () => {
     expect(needsRenewal(certPem, now + 59 * 86_400_000)).toBe(false);
     expect(needsRenewal(certPem, now + 61 * 86_400_000)).toBe(true);
   });
+});
+
+describe('nextRenewalCheck', () => {
+  const cases: Array<{ name: string; ttlMs: number; after: number; failed: boolean; wait: number }> = [
+    { name: 'a 90-day certificate is looked at again within the hour', ttlMs: 90 * 86_400_000, after: 0, failed: false, wait: 3_600_000 },
+    { name: 'a 30 s certificate is renewed once a third of its validity is left (backdate is half its life)', ttlMs: 30_000, after: 0, failed: false, wait: 15_000 },
+    { name: 'after a failed renewal, a quarter of what is left', ttlMs: 30_000, after: 18_000, failed: true, wait: 3_000 },
+    { name: 'never sooner than a second, even when overdue', ttlMs: 30_000, after: 29_900, failed: true, wait: 1_000 },
+  ];
+  for (const tc of cases) {
+    it(tc.name, async () => {
+      const now = Date.parse('2026-11-25T12:00:00Z');
+      const { csrPem } = await generateKeyAndCsr('pi1');
+      const certPem = await signCsr(ca, csrPem, joinGrant('node', 'pi1', tc.ttlMs), { now });
+      expect(nextRenewalCheck(certPem, now + tc.after, tc.failed)).toBe(tc.wait);
+    });
+  }
 });

@@ -281,6 +281,8 @@ export function clusterServiceHandlers(svc: ClusterService, log: Logger): Cluste
     createToken: (_call, callback) => callback(unimplemented('CreateToken'), null),
     listTokens: (_call, callback) => callback(unimplemented('ListTokens'), null),
     deleteToken: (_call, callback) => callback(unimplemented('DeleteToken'), null),
+    createCredentials: (_call, callback) => callback(unimplemented('CreateCredentials'), null),
+    reencryptSecrets: (_call, callback) => callback(unimplemented('ReencryptSecrets'), null),
     watch: (call: ServerWritableStream<WatchRequest, WatchEvent>) => {
       let closed = false;
       const closers: Array<() => void> = [];

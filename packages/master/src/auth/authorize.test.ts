@@ -21,6 +21,12 @@ const cases: Array<{ name: string; who: Identity; method: string; request?: unkn
   { name: 'viewer may not get a secret', who: viewer, method: 'ClusterService/Get', request: { kind: 'Secret' }, denied: /may not read secrets/ },
   { name: 'viewer may not create tokens', who: viewer, method: 'ClusterService/CreateToken', denied: /may not call/ },
   { name: 'viewer may not exec', who: viewer, method: 'ClusterService/Exec', denied: /may not call/ },
+  { name: 'admin creates credentials', who: admin, method: 'ClusterService/CreateCredentials' },
+  { name: 'admin re-encrypts secrets', who: admin, method: 'ClusterService/ReencryptSecrets' },
+  { name: 'viewer may not create credentials', who: viewer, method: 'ClusterService/CreateCredentials', denied: /viewer "grafana" may not call ClusterService\/CreateCredentials: viewer certificates are read-only/ },
+  { name: 'node may not create credentials', who: pi1, method: 'ClusterService/CreateCredentials', denied: /node "pi1" may not call ClusterService\/CreateCredentials/ },
+  { name: 'a master does not hand out credentials', who: master, method: 'ClusterService/CreateCredentials', denied: /master "m1" may not call/ },
+  { name: 'viewer may not re-encrypt secrets', who: viewer, method: 'ClusterService/ReencryptSecrets', denied: /may not call/ },
   { name: 'node connects its stream', who: pi1, method: 'NodeService/Connect' },
   { name: 'node renews its certificate', who: pi1, method: 'BootstrapService/RenewCertificate' },
   { name: 'node may not list pods', who: pi1, method: 'ClusterService/List', request: { kind: 'pods' }, denied: /node "pi1" may not call ClusterService\/List: node certificates may only use their own node stream/ },
@@ -50,7 +56,7 @@ describe('authorize', () => {
   });
 
   it('lists every RPC of the cluster API', () => {
-    const methods = ['Apply', 'Get', 'List', 'Delete', 'Watch', 'ListMasters', 'Logs', 'Exec', 'Top', 'CreateToken', 'ListTokens', 'DeleteToken'];
+    const methods = ['Apply', 'Get', 'List', 'Delete', 'Watch', 'ListMasters', 'Logs', 'Exec', 'Top', 'CreateToken', 'ListTokens', 'DeleteToken', 'CreateCredentials', 'ReencryptSecrets'];
     for (const m of methods) expect(METHOD_ROLES[`ClusterService/${m}`], m).toBeDefined();
   });
 });

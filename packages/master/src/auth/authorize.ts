@@ -9,6 +9,7 @@ import type { Identity, Role } from '../pki';
  * - master: everything an admin may do (a master holds the server secret and the CA
  *   anyway; the role exists so masters can call each other).
  * - viewer: read-only cluster API (Get, List, Watch, Top, ListMasters), never Secrets.
+ * - credentials and secret re-encryption: admin only.
  * - node: its own node stream (as itself: checked against Hello by the node guard) and
  *   the renewal of its own certificate. A node reads pods, ConfigMaps and Secrets only
  *   through its stream, which carries exactly what its pods reference; it has no access
@@ -27,6 +28,9 @@ export const METHOD_ROLES: Readonly<Record<string, readonly Role[]>> = {
   'ClusterService/CreateToken': ['admin', 'master'],
   'ClusterService/ListTokens': ['admin', 'master'],
   'ClusterService/DeleteToken': ['admin', 'master'],
+  // Only a person with admin credentials hands out credentials or rewrites every Secret.
+  'ClusterService/CreateCredentials': ['admin'],
+  'ClusterService/ReencryptSecrets': ['admin'],
   'NodeService/Connect': ['node', 'admin', 'master'],
   'BootstrapService/RenewCertificate': ['node'],
 };

@@ -36,6 +36,8 @@ export interface BootstrapDeps {
   /** What a joining master needs to run: the server secret and where etcd is. */
   readonly serverSecret: string;
   readonly etcdEndpoints: readonly string[];
+  /** Lifetime of node certificates, at join and at every renewal (default 90 days). */
+  readonly nodeCertTtlMs?: number;
 }
 
 /**
@@ -55,6 +57,7 @@ export class BootstrapService {
         ca: deps.ca,
         tokens: deps.tokens,
         limiter: deps.limiter,
+        nodeCertTtlMs: deps.nodeCertTtlMs,
         nameTaken: async (u, name) =>
           u === 'node' ? (await deps.store.tryGet(kindByCase('node'), '', name)) !== undefined : masters.some((m) => m.name === name),
       },
@@ -77,7 +80,7 @@ export class BootstrapService {
 
   async renew(req: RenewCertificateRequest, call: { getAuthContext(): unknown }): Promise<RenewCertificateResponse> {
     const who = peerIdentity(call as Parameters<typeof peerIdentity>[0], { caCertPem: this.deps.ca.certPem });
-    const certificatePem = await renewNodeCertificate(this.deps.ca, who, req.csrPem, { now: this.deps.clock.now() });
+    const certificatePem = await renewNodeCertificate(this.deps.ca, who, req.csrPem, { now: this.deps.clock.now(), ttlMs: this.deps.nodeCertTtlMs });
     this.deps.log.info({ node: who.nodeName }, 'renewed a node certificate');
     return RenewCertificateResponse.fromPartial({ certificatePem });
   }

@@ -27,6 +27,8 @@ import { BootstrapService, bootstrapServiceHandlers } from './bootstrap-service'
 import { EtcdTokenStore } from './etcd-token-store';
 import { servingNames } from './serving-names';
 import { TokenService, tokenHandlers } from './token-service';
+import { adminHandlers } from './admin-handlers';
+import type { ReencryptResult } from '../secrets';
 
 export interface SecurityOptions {
   readonly name: string;
@@ -38,6 +40,8 @@ export interface SecurityOptions {
   /** File for the audit log, `-` for stderr; default <dataDir>/audit.log. */
   readonly auditLog?: string;
   readonly etcdEndpoints: readonly string[];
+  /** Lifetime of node certificates (--node-cert-validity); default 90 days. */
+  readonly nodeCertValidityMs?: number;
 }
 
 export interface SecurityDeps {
@@ -49,6 +53,8 @@ export interface SecurityDeps {
   masters(): Promise<Array<{ name: string; address: string }>>;
   /** True when the Node cache holds the node: no etcd read per node connection while it does. */
   cachedNode?(name: string): boolean;
+  /** One pass re-encrypting every Secret not under the current key (`orchard secrets reencrypt`). */
+  reencryptSecrets?(): Promise<ReencryptResult>;
 }
 
 /** How often the leader removes expired join tokens. */
@@ -75,6 +81,7 @@ export class MasterSecurity {
     private readonly guardDeps: GuardDeps,
     private readonly audit: AuditSink,
     private readonly log: Logger,
+    private readonly admin: ReturnType<typeof adminHandlers>,
   ) {}
 
   static async start(opts: SecurityOptions, deps: SecurityDeps): Promise<MasterSecurity> {
@@ -105,6 +112,7 @@ export class MasterSecurity {
       masters: deps.masters,
       serverSecret,
       etcdEndpoints: opts.etcdEndpoints,
+      nodeCertTtlMs: opts.nodeCertValidityMs,
     });
     return new MasterSecurity(
       ca,
@@ -117,18 +125,21 @@ export class MasterSecurity {
       { authenticate: authenticate as GuardDeps['authenticate'], audit, clock, log },
       audit,
       log,
+      adminHandlers({ ca, clock, log: log.child({ component: 'credentials' }), masters: deps.masters, reencryptSecrets: deps.reencryptSecrets }),
     );
   }
 
   /** The cluster API with the token calls served, every call authenticated, authorized and (writes) audited. */
   guardCluster(handlers: ClusterServiceServer): ClusterServiceServer {
-    const withTokens = { ...handlers, ...tokenHandlers(this.tokens, this.log) };
+    const withTokens = { ...handlers, ...tokenHandlers(this.tokens, this.log), ...this.admin };
     return guardHandlers(ClusterServiceService, withTokens, this.guardDeps, {
       audited: {
         Apply: (req: { objects?: Parameters<typeof kindOf>[0][] }) => (req.objects ?? []).map(describeObject),
         Delete: (req: { kind: string; namespace: string; name: string }) => [describeRef(req.kind, req.namespace, req.name)],
         CreateToken: (_req: unknown, res?: { token?: { id: string } }) => (res?.token ? [`token ${res.token.id}`] : []),
         DeleteToken: (req: { id: string }) => [`token ${req.id.split('.')[0]}`],
+        CreateCredentials: (req: { name: string; role: string }) => [`credentials ${req.role}/${req.name}`],
+        ReencryptSecrets: (_req: unknown, res?: { rewritten: number; total: number }) => [res ? `secrets: ${res.rewritten} of ${res.total} re-encrypted` : 'secrets'],
       },
     });
   }

@@ -12,3 +12,4 @@ export { generateKeyPair, privateKeyToPem } from './key-pair';
 export { serialNumber, type RandomSource } from './random';
 export * from './grpc-credentials';
 export * from './join-signer';
+export * from './user-credentials';

@@ -49,7 +49,7 @@ export async function issueLeaf(ca: CertifiedKey, spec: LeafSpec, opts: IssueOpt
     serialNumber: serialNumber(opts.random ?? systemRandom),
     subject: toJsonName(spec.subject),
     issuer: caCert.subject,
-    notBefore: new Date(now - BACKDATE_MS),
+    notBefore: new Date(now - backdateMs(spec.ttlMs)),
     notAfter: new Date(Math.min(now + spec.ttlMs, caNotAfter)),
     signingAlgorithm: EC_SIGNING_ALGORITHM,
     publicKey: spec.publicKey,
@@ -57,6 +57,16 @@ export async function issueLeaf(ca: CertifiedKey, spec: LeafSpec, opts: IssueOpt
     extensions,
   });
   return withNewline(cert.toString('pem'));
+}
+
+/**
+ * How far before "now" a certificate starts: BACKDATE_MS (clock skew of a Pi without a
+ * real-time clock), but never more than half the lifetime. Renewal starts once a third
+ * of the whole validity remains, so a backdate longer than the lifetime itself would make
+ * a short-lived certificate (a test, or an operator's choice) due for renewal at once.
+ */
+export function backdateMs(ttlMs: number): number {
+  return Math.min(BACKDATE_MS, Math.floor(ttlMs / 2));
 }
 
 function subjectAltNames(dnsNames: readonly string[], ips: readonly string[]): x509.JsonGeneralName[] {

@@ -36,6 +36,8 @@ export interface JoinSignerDeps {
    */
   readonly nameTaken: (usage: JoinUsage, name: string) => Promise<boolean>;
   readonly random?: (size: number) => Uint8Array;
+  /** Lifetime of node certificates (orchard-master --node-cert-validity); default NODE_CERT_TTL_MS. */
+  readonly nodeCertTtlMs?: number;
 }
 
 export interface JoinResult {
@@ -87,7 +89,7 @@ export async function signJoinRequest(deps: JoinSignerDeps, req: JoinRequest): P
   const name = requestedName(req.csrPem, req.usage);
   const grant =
     req.usage === 'node'
-      ? joinGrant('node', name, NODE_CERT_TTL_MS)
+      ? joinGrant('node', name, deps.nodeCertTtlMs ?? NODE_CERT_TTL_MS)
       : { ...joinGrant('master', name, YEAR_MS), dnsNames: req.dnsNames, ips: req.ips };
   if (await deps.nameTaken(req.usage, name)) throw new NameTakenError(req.usage, name);
   const certPem = await signCsr(deps.ca, req.csrPem, grant, { now: req.now, random: deps.random });
@@ -110,10 +112,10 @@ export async function renewNodeCertificate(
   ca: CertifiedKey,
   caller: Identity,
   csrPem: string,
-  opts: { now?: number; random?: (size: number) => Uint8Array } = {},
+  opts: { now?: number; random?: (size: number) => Uint8Array; ttlMs?: number } = {},
 ): Promise<string> {
   if (caller.role !== 'node' || !caller.nodeName) {
     throw new CsrRefusedError(`only nodes renew certificates this way; the caller is ${caller.role} "${caller.commonName}"`);
   }
-  return signCsr(ca, csrPem, joinGrant('node', caller.nodeName), opts);
+  return signCsr(ca, csrPem, joinGrant('node', caller.nodeName, opts.ttlMs ?? NODE_CERT_TTL_MS), opts);
 }

@@ -4,3 +4,4 @@ export * from './envelope';
 export * from './derive-key';
 export * from './server-secret';
 export * from './default-keyring';
+export * from './reencrypt';

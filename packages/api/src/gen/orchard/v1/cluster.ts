@@ -238,6 +238,38 @@ export interface DeleteTokenRequest {
 export interface DeleteTokenResponse {
 }
 
+export interface CreateCredentialsRequest {
+  /** The user name: the certificate's common name. */
+  name: string;
+  /** admin or viewer. */
+  role: string;
+  /** PKCS#10, ECDSA P-256, subject CN=<name>, O=<the role's organization>. */
+  csrPem: string;
+  /** Seconds; 0 means the default (one year). */
+  ttlSeconds: number;
+}
+
+export interface CreateCredentialsResponse {
+  certificatePem: string;
+  caPem: string;
+  /** Addresses of the cluster's masters, for the credentials file. */
+  masters: string[];
+  /** RFC 3339 time the certificate expires. */
+  expires: string;
+}
+
+export interface ReencryptSecretsRequest {
+}
+
+export interface ReencryptSecretsResponse {
+  /** Secrets found. */
+  total: number;
+  /** Secrets rewritten because they were not under the current key. */
+  rewritten: number;
+  /** The current encryption key id. */
+  keyId: string;
+}
+
 function createBaseApplyRequest(): ApplyRequest {
   return { objects: [], dryRun: false };
 }
@@ -3066,6 +3098,346 @@ export const DeleteTokenResponse = {
   },
 };
 
+function createBaseCreateCredentialsRequest(): CreateCredentialsRequest {
+  return { name: "", role: "", csrPem: "", ttlSeconds: 0 };
+}
+
+export const CreateCredentialsRequest = {
+  encode(message: CreateCredentialsRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.role !== "") {
+      writer.uint32(18).string(message.role);
+    }
+    if (message.csrPem !== "") {
+      writer.uint32(26).string(message.csrPem);
+    }
+    if (message.ttlSeconds !== 0) {
+      writer.uint32(32).int64(message.ttlSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): CreateCredentialsRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateCredentialsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.role = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.csrPem = reader.string();
+          continue;
+        case 4:
+          if (tag !== 32) {
+            break;
+          }
+
+          message.ttlSeconds = longToNumber(reader.int64() as Long);
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CreateCredentialsRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      role: isSet(object.role) ? globalThis.String(object.role) : "",
+      csrPem: isSet(object.csrPem) ? globalThis.String(object.csrPem) : "",
+      ttlSeconds: isSet(object.ttlSeconds) ? globalThis.Number(object.ttlSeconds) : 0,
+    };
+  },
+
+  toJSON(message: CreateCredentialsRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.role !== "") {
+      obj.role = message.role;
+    }
+    if (message.csrPem !== "") {
+      obj.csrPem = message.csrPem;
+    }
+    if (message.ttlSeconds !== 0) {
+      obj.ttlSeconds = Math.round(message.ttlSeconds);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateCredentialsRequest>, I>>(base?: I): CreateCredentialsRequest {
+    return CreateCredentialsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateCredentialsRequest>, I>>(object: I): CreateCredentialsRequest {
+    const message = createBaseCreateCredentialsRequest();
+    message.name = object.name ?? "";
+    message.role = object.role ?? "";
+    message.csrPem = object.csrPem ?? "";
+    message.ttlSeconds = object.ttlSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseCreateCredentialsResponse(): CreateCredentialsResponse {
+  return { certificatePem: "", caPem: "", masters: [], expires: "" };
+}
+
+export const CreateCredentialsResponse = {
+  encode(message: CreateCredentialsResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.certificatePem !== "") {
+      writer.uint32(10).string(message.certificatePem);
+    }
+    if (message.caPem !== "") {
+      writer.uint32(18).string(message.caPem);
+    }
+    for (const v of message.masters) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.expires !== "") {
+      writer.uint32(34).string(message.expires);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): CreateCredentialsResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateCredentialsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.certificatePem = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.caPem = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.masters.push(reader.string());
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.expires = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CreateCredentialsResponse {
+    return {
+      certificatePem: isSet(object.certificatePem) ? globalThis.String(object.certificatePem) : "",
+      caPem: isSet(object.caPem) ? globalThis.String(object.caPem) : "",
+      masters: globalThis.Array.isArray(object?.masters) ? object.masters.map((e: any) => globalThis.String(e)) : [],
+      expires: isSet(object.expires) ? globalThis.String(object.expires) : "",
+    };
+  },
+
+  toJSON(message: CreateCredentialsResponse): unknown {
+    const obj: any = {};
+    if (message.certificatePem !== "") {
+      obj.certificatePem = message.certificatePem;
+    }
+    if (message.caPem !== "") {
+      obj.caPem = message.caPem;
+    }
+    if (message.masters?.length) {
+      obj.masters = message.masters;
+    }
+    if (message.expires !== "") {
+      obj.expires = message.expires;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateCredentialsResponse>, I>>(base?: I): CreateCredentialsResponse {
+    return CreateCredentialsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateCredentialsResponse>, I>>(object: I): CreateCredentialsResponse {
+    const message = createBaseCreateCredentialsResponse();
+    message.certificatePem = object.certificatePem ?? "";
+    message.caPem = object.caPem ?? "";
+    message.masters = object.masters?.map((e) => e) || [];
+    message.expires = object.expires ?? "";
+    return message;
+  },
+};
+
+function createBaseReencryptSecretsRequest(): ReencryptSecretsRequest {
+  return {};
+}
+
+export const ReencryptSecretsRequest = {
+  encode(_: ReencryptSecretsRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ReencryptSecretsRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseReencryptSecretsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): ReencryptSecretsRequest {
+    return {};
+  },
+
+  toJSON(_: ReencryptSecretsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReencryptSecretsRequest>, I>>(base?: I): ReencryptSecretsRequest {
+    return ReencryptSecretsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReencryptSecretsRequest>, I>>(_: I): ReencryptSecretsRequest {
+    const message = createBaseReencryptSecretsRequest();
+    return message;
+  },
+};
+
+function createBaseReencryptSecretsResponse(): ReencryptSecretsResponse {
+  return { total: 0, rewritten: 0, keyId: "" };
+}
+
+export const ReencryptSecretsResponse = {
+  encode(message: ReencryptSecretsResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.total !== 0) {
+      writer.uint32(8).int32(message.total);
+    }
+    if (message.rewritten !== 0) {
+      writer.uint32(16).int32(message.rewritten);
+    }
+    if (message.keyId !== "") {
+      writer.uint32(26).string(message.keyId);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ReencryptSecretsResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseReencryptSecretsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.total = reader.int32();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.rewritten = reader.int32();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.keyId = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ReencryptSecretsResponse {
+    return {
+      total: isSet(object.total) ? globalThis.Number(object.total) : 0,
+      rewritten: isSet(object.rewritten) ? globalThis.Number(object.rewritten) : 0,
+      keyId: isSet(object.keyId) ? globalThis.String(object.keyId) : "",
+    };
+  },
+
+  toJSON(message: ReencryptSecretsResponse): unknown {
+    const obj: any = {};
+    if (message.total !== 0) {
+      obj.total = Math.round(message.total);
+    }
+    if (message.rewritten !== 0) {
+      obj.rewritten = Math.round(message.rewritten);
+    }
+    if (message.keyId !== "") {
+      obj.keyId = message.keyId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReencryptSecretsResponse>, I>>(base?: I): ReencryptSecretsResponse {
+    return ReencryptSecretsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReencryptSecretsResponse>, I>>(object: I): ReencryptSecretsResponse {
+    const message = createBaseReencryptSecretsResponse();
+    message.total = object.total ?? 0;
+    message.rewritten = object.rewritten ?? 0;
+    message.keyId = object.keyId ?? "";
+    return message;
+  },
+};
+
 export type ClusterServiceService = typeof ClusterServiceService;
 export const ClusterServiceService = {
   /**
@@ -3189,6 +3561,31 @@ export const ClusterServiceService = {
     responseSerialize: (value: DeleteTokenResponse) => Buffer.from(DeleteTokenResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer) => DeleteTokenResponse.decode(value),
   },
+  /**
+   * Signs a client certificate for a person or tool (admin only). The caller generates
+   * the key pair and sends only a certificate signing request.
+   */
+  createCredentials: {
+    path: "/orchard.v1.ClusterService/CreateCredentials",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: CreateCredentialsRequest) => Buffer.from(CreateCredentialsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => CreateCredentialsRequest.decode(value),
+    responseSerialize: (value: CreateCredentialsResponse) =>
+      Buffer.from(CreateCredentialsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => CreateCredentialsResponse.decode(value),
+  },
+  /** Rewrites every Secret not stored under the current encryption key (admin only). */
+  reencryptSecrets: {
+    path: "/orchard.v1.ClusterService/ReencryptSecrets",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ReencryptSecretsRequest) => Buffer.from(ReencryptSecretsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ReencryptSecretsRequest.decode(value),
+    responseSerialize: (value: ReencryptSecretsResponse) =>
+      Buffer.from(ReencryptSecretsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ReencryptSecretsResponse.decode(value),
+  },
 } as const;
 
 export interface ClusterServiceServer extends UntypedServiceImplementation {
@@ -3217,6 +3614,13 @@ export interface ClusterServiceServer extends UntypedServiceImplementation {
   createToken: handleUnaryCall<CreateTokenRequest, CreateTokenResponse>;
   listTokens: handleUnaryCall<ListTokensRequest, ListTokensResponse>;
   deleteToken: handleUnaryCall<DeleteTokenRequest, DeleteTokenResponse>;
+  /**
+   * Signs a client certificate for a person or tool (admin only). The caller generates
+   * the key pair and sends only a certificate signing request.
+   */
+  createCredentials: handleUnaryCall<CreateCredentialsRequest, CreateCredentialsResponse>;
+  /** Rewrites every Secret not stored under the current encryption key (admin only). */
+  reencryptSecrets: handleUnaryCall<ReencryptSecretsRequest, ReencryptSecretsResponse>;
 }
 
 export interface ClusterServiceClient extends Client {
@@ -3365,6 +3769,41 @@ export interface ClusterServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteTokenResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Signs a client certificate for a person or tool (admin only). The caller generates
+   * the key pair and sends only a certificate signing request.
+   */
+  createCredentials(
+    request: CreateCredentialsRequest,
+    callback: (error: ServiceError | null, response: CreateCredentialsResponse) => void,
+  ): ClientUnaryCall;
+  createCredentials(
+    request: CreateCredentialsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateCredentialsResponse) => void,
+  ): ClientUnaryCall;
+  createCredentials(
+    request: CreateCredentialsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateCredentialsResponse) => void,
+  ): ClientUnaryCall;
+  /** Rewrites every Secret not stored under the current encryption key (admin only). */
+  reencryptSecrets(
+    request: ReencryptSecretsRequest,
+    callback: (error: ServiceError | null, response: ReencryptSecretsResponse) => void,
+  ): ClientUnaryCall;
+  reencryptSecrets(
+    request: ReencryptSecretsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReencryptSecretsResponse) => void,
+  ): ClientUnaryCall;
+  reencryptSecrets(
+    request: ReencryptSecretsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReencryptSecretsResponse) => void,
   ): ClientUnaryCall;
 }
 
