@@ -20,4 +20,5 @@ export * from './resources';
 export * from './field-errors';
 export * from './pod-validation';
 export * from './config-validation';
+export * from './config-update-validation';
 export * from './pod-references';

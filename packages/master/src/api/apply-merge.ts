@@ -9,6 +9,7 @@ import {
   metaOf,
   rfc3339,
   unwrap,
+  validateConfigUpdate,
   type Clock,
 } from '@orchard/api';
 import type { IdSource } from '../ids';
@@ -79,6 +80,9 @@ export function mergeForApply(stored: ApiObject | undefined, incoming: ApiObject
       }
     }
   }
+
+  // An immutable ConfigMap or Secret keeps its data: refused before anything is written.
+  validateConfigUpdate(stored, next);
 
   if (canonical(specOf(next)) !== canonical(specOf(stored))) meta.generation = (oldMeta.generation || 1) + 1;
   if (canonical(next) === canonical(stored)) {
