@@ -2,6 +2,7 @@ import { NotLeaderError, type Logger } from '@orchard/api';
 import type { Campaign, Etcd3, Lease } from 'etcd3';
 import { fromEtcdError } from '../store/errors';
 import type { Fence } from '../store/fence';
+import { LeaseProof } from './lease-proof';
 
 /** The etcd3 election every master campaigns in. */
 export const ELECTION_NAME = 'orchard-leader';
@@ -19,17 +20,24 @@ export interface LeaderElectionOptions {
 type Listener = () => void;
 
 /**
+ * How long before its proof runs out a leader steps down. Measured from a keep-alive's
+ * send time, so a busy event loop that reads answers late (a bind burst) does not depose a
+ * leader whose lease etcd renewed in time.
+ */
+const STEP_DOWN_MARGIN_MS = 300;
+
+/**
  * Leader election through etcd's lease-based election. Exactly one master leads; it runs
  * the scheduler and controllers (onLeader) and stops them at once (onFollower) when it
- * can no longer prove it holds the lease: keep-alives that have not succeeded for two
- * thirds of the TTL count as lost, before etcd can expire the key and elect another.
+ * can no longer prove it holds the lease: the last answered keep-alive proves the lease
+ * until its send time + TTL (lease-proof.ts); a leader steps down STEP_DOWN_MARGIN_MS
+ * before that, before etcd can expire the key and elect another.
  * Every leader write carries `fence()`, so a leader that has not noticed yet still
  * cannot write.
  */
 export class LeaderElection {
   private campaign: Campaign | undefined;
   private currentFence: Fence | undefined;
-  private lastRenewal = 0;
   private watchdog: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -95,7 +103,11 @@ export class LeaderElection {
     // The election's lease is private to etcd3's Campaign; its keep-alive events are the
     // only way to know how fresh our claim is.
     const lease = (campaign as unknown as { lease: Lease }).lease;
-    lease.on('keepaliveSucceeded', () => (this.lastRenewal = Date.now()));
+    const proof = new LeaseProof(ttlSeconds * 1000);
+    proof.started(Date.now());
+    lease.on('keepaliveEstablished', () => proof.newStream());
+    lease.on('keepaliveFired', () => proof.sent(Date.now()));
+    lease.on('keepaliveSucceeded', () => proof.answered(Date.now()));
     campaign.on('error', (err) => {
       if (this.campaign !== campaign) return;
       log.warn({ err: err.message }, 'leader election campaign failed; campaigning again');
@@ -106,12 +118,11 @@ export class LeaderElection {
     });
     campaign.on('elected', () => {
       if (this.campaign !== campaign) return;
-      this.lastRenewal = Date.now();
-      void this.becomeLeader(campaign);
+      void this.becomeLeader(campaign, proof);
     });
   }
 
-  private async becomeLeader(campaign: Campaign): Promise<void> {
+  private async becomeLeader(campaign: Campaign, proof: LeaseProof): Promise<void> {
     try {
       const key = await campaign.getCampaignKey();
       const kv = (await this.etcd.get(key).exec()).kvs[0];
@@ -123,10 +134,10 @@ export class LeaderElection {
       return;
     }
     this.opts.log.info({ master: this.opts.name, key: this.currentFence.key }, 'elected leader');
-    const limitMs = (this.opts.ttlSeconds * 1000 * 2) / 3;
     this.watchdog = setInterval(() => {
-      if (Date.now() - this.lastRenewal > limitMs) {
-        this.opts.log.warn({ sinceRenewalMs: Date.now() - this.lastRenewal }, 'leader lease not renewed in time; stepping down');
+      const now = Date.now();
+      if (proof.remainingMs(now) < STEP_DOWN_MARGIN_MS) {
+        this.opts.log.warn({ sinceRenewalMs: proof.sinceProofMs(now) }, 'leader lease not renewed in time; stepping down');
         campaign.emit('error', new Error('leader lease not renewed in time'));
       }
     }, 100);

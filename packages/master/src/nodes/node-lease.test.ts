@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEtcdFixture, type EtcdFixture } from '../testing/etcd-fixture';
-import { EtcdNodeLeases, NODE_LEASES_PREFIX } from './node-lease';
+import { EtcdNodeLeases, NODE_LEASES_PREFIX, NodeLeaseExpiredError } from './node-lease';
 
 describe('EtcdNodeLeases on a real etcd', () => {
   let fx: EtcdFixture;
@@ -27,6 +27,8 @@ describe('EtcdNodeLeases on a real etcd', () => {
     }
     expect(await exists('beating')).toBe(true);
     expect(await exists('silent')).toBe(false);
+    // Only this error makes the node service grant a new lease.
+    await expect(silent.renew()).rejects.toBeInstanceOf(NodeLeaseExpiredError);
     await expect(silent.renew()).rejects.toThrow(/expired/);
   }, 15_000);
 

@@ -7,9 +7,16 @@ export const NODE_LEASES_PREFIX = '/orchard/leases/nodes/';
 /** How long a keep-alive may take: it is a stream message without a deadline of its own. */
 const RENEW_TIMEOUT_MS = 3000;
 
+/**
+ * etcd says the lease no longer exists (it expired or was revoked): only then does a node
+ * need a new one. Any other renewal failure (a slow etcd, a broken stream) leaves the
+ * lease as it is and the next heartbeat tries again.
+ */
+export class NodeLeaseExpiredError extends Error {}
+
 /** A node's liveness lease: kept alive by the agent's heartbeats, with no write per beat. */
 export interface NodeLease {
-  /** Renews the lease (one keep-alive). @throws when the lease is gone (expired or revoked). */
+  /** Renews the lease (one keep-alive). @throws NodeLeaseExpiredError when the lease is gone; other errors when etcd did not answer. */
   renew(): Promise<void>;
   /** Stops renewing without revoking: the node stays live until the TTL runs out. */
   release(): void;
@@ -85,6 +92,7 @@ export class EtcdNodeLeases implements NodeLeases {
       stream.write({ ID: id });
       await answered;
     } catch (err) {
+      if (err instanceof NodeLeaseExpiredError) throw err;
       throw fromEtcdError(err, `renew the lease of node ${nodeName}`);
     } finally {
       clearTimeout(timer);
@@ -118,7 +126,7 @@ export class EtcdNodeLeases implements NodeLeases {
     // etcd answers TTL 0 for a lease that no longer exists.
     const expired = !res.TTL || Number(res.TTL) <= 0;
     for (const w of list) {
-      if (expired) w.reject(new Error(`lease ${res.ID} has expired`));
+      if (expired) w.reject(new NodeLeaseExpiredError(`lease ${res.ID} has expired`));
       else w.resolve();
     }
   }

@@ -35,7 +35,7 @@ import type { PodsByNode } from '../store/pods-by-node';
 import { podReferences, type PodConfigObjects, type PodReferences } from './pod-references';
 import { Coalescer } from './coalescer';
 import { findCondition, setCondition } from './conditions';
-import type { NodeLease, NodeLeases } from './node-lease';
+import { NodeLeaseExpiredError, type NodeLease, type NodeLeases } from './node-lease';
 import type { NodeSend, NodeStreamHooks } from '../streams/node-links';
 
 /** Reason and message of the Ready condition while an agent's stream is up. */
@@ -387,7 +387,14 @@ class NodeSession {
     try {
       await this.lease.renew();
     } catch (err) {
-      deps.log.warn({ node: this.nodeName, err: (err as Error).message }, 'node lease renewal failed; granting a new one');
+      if (!(err instanceof NodeLeaseExpiredError)) {
+        // A keep-alive etcd did not answer in time does not mean the lease is gone: the next
+        // heartbeat renews it or learns that it expired. Granting anew here added writes
+        // (lease, key, node status) for every node exactly when etcd was slowest.
+        deps.log.warn({ node: this.nodeName, err: (err as Error).message }, 'node lease renewal failed; the next heartbeat tries again');
+        return;
+      }
+      deps.log.warn({ node: this.nodeName, err: (err as Error).message }, 'node lease expired; granting a new one');
       try {
         this.lease = await deps.leases.grant(this.nodeName, Math.max(2, Math.ceil(deps.gracePeriodMs / 1000)));
         await this.svc.markReady(this.nodeName);

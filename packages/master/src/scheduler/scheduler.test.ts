@@ -126,6 +126,51 @@ describe('Scheduler with a fake placement on a real etcd', () => {
     await until(() => boundTo('c') === 'n2');
   });
 
+  it.each([
+    { name: 'deleted', free: (name: string) => store.delete(pods.kind, 'default', name).then(() => undefined) },
+    {
+      name: 'finished',
+      free: (name: string) =>
+        store.mutate(pods.kind, 'default', name, (copy) => {
+          if (copy.resource?.$case === 'pod') copy.resource.pod.status = { ...copy.resource.pod.status!, phase: 'Succeeded' };
+          return copy;
+        }).then(() => undefined),
+    },
+  ])('a bound pod $name frees its room for the next batch at once (the kept snapshot is dropped)', async ({ free }) => {
+    await store.create(node('n1'));
+    await until(() => nodes.list().length === 1);
+    start();
+    await store.commit(['a', 'b'].map((n) => ({ type: 'create' as const, object: pod(n) })));
+    await until(() => boundTo('a') && boundTo('b'));
+    await store.create(pod('c'));
+    await until(() => scheduler!.parkedCount === 1);
+    await free('a');
+    // Well within the snapshot's maximum age: only the change itself can make room.
+    await until(() => boundTo('c') === 'n1', 900);
+    const last = calls.filter((c) => c.pod === 'c').at(-1)!;
+    expect(last.nodes).toEqual({ n1: ['b'] });
+  });
+
+  it('counts the pods of earlier batches whose bindings are still in flight', async () => {
+    await store.create(node('n1'));
+    await store.create(node('n2'));
+    await until(() => nodes.list().length === 2);
+    class SlowStore extends ObjectStore {
+      override async commit(ops: Parameters<ObjectStore['commit']>[0], fence?: Fence) {
+        await new Promise((r) => setTimeout(r, 300));
+        return super.commit(ops, fence);
+      }
+    }
+    start(undefined, new SlowStore(fx.client()));
+    await store.create(pod('a'));
+    await until(() => calls.some((c) => c.pod === 'a'));
+    // a's binding is not written yet: the next batch sees it on its node all the same.
+    await store.create(pod('b'));
+    await until(() => boundTo('a') && boundTo('b'));
+    expect(calls.find((c) => c.pod === 'b')!.nodes).toEqual({ n1: ['a'], n2: [] });
+    expect([boundTo('a'), boundTo('b')]).toEqual(['n1', 'n2']);
+  });
+
   it('never binds when the fence is refused', async () => {
     await store.create(node('n1'));
     await until(() => nodes.list().length === 1);

@@ -30,6 +30,11 @@ const BIND_TXN_SIZE = 100;
 const MAX_BATCHES_IN_FLIGHT = 2;
 /** Longest stretch of placement work before the event loop gets a turn. */
 const YIELD_AFTER_MS = 10;
+/**
+ * A kept snapshot is rebuilt from the caches at least this often, even when no change
+ * marked it stale: a bound on how long a change the handlers do not see could go unnoticed.
+ */
+const SNAPSHOT_MAX_AGE_MS = 1000;
 /** Parked pods are retried this long after the cluster changed (coalesces bursts of changes). */
 const RETRY_DEBOUNCE_MS = 50;
 /** Parked pods are retried at least this often, in case a change went unnoticed. */
@@ -59,6 +64,13 @@ export class Scheduler {
   private queue = new SchedulingQueue();
   /** Bindings written (or being written) but not yet seen in the pod cache. */
   private readonly assumed = new Map<string, { nodeName: string; pod: Pod }>();
+  /**
+   * The snapshot of the last batch, with that batch's placements assumed on their nodes
+   * (as kube-scheduler's assume cache does): the next batch starts from it instead of
+   * rebuilding it from the caches, until a change other than our own bindings arriving
+   * marks it stale.
+   */
+  private kept: KeptSnapshot | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -67,6 +79,8 @@ export class Scheduler {
   private readonly podHandler = {
     onAdd: (o: ApiObject) => this.onPod(o),
     onUpdate: (old: ApiObject, o: ApiObject) => {
+      // A bound pod changed (status, labels, deletion): the kept snapshot holds its old copy.
+      if (podOf(old)?.spec?.nodeName) this.kept = undefined;
       this.onPod(o);
       // A pod that finished or moved frees its node's resources.
       const [p0, p1] = [podOf(old), podOf(o)];
@@ -75,13 +89,14 @@ export class Scheduler {
     onDelete: (o: ApiObject) => {
       const key = keyOf(o);
       this.queue.forget(key);
-      this.assumed.delete(key);
+      if (this.assumed.delete(key) || podOf(o)?.spec?.nodeName) this.kept = undefined;
       if (podOf(o)?.spec?.nodeName) this.clusterChanged();
     },
   };
   private readonly nodeHandler = {
-    onAdd: () => this.clusterChanged(),
-    onUpdate: () => this.clusterChanged(),
+    onAdd: () => this.nodeChanged(),
+    onUpdate: () => this.nodeChanged(),
+    onDelete: () => this.nodeChanged(),
   };
 
   constructor(private readonly deps: SchedulerDeps) {}
@@ -93,6 +108,7 @@ export class Scheduler {
     this.queue = new SchedulingQueue();
     // Cleared here, not in stop(): a stop still finishing must not clear a new term's.
     this.assumed.clear();
+    this.kept = undefined;
     this.deps.pods.addHandler(this.podHandler);
     this.deps.nodes.addHandler(this.nodeHandler);
     for (const o of this.deps.pods.values()) this.onPod(o);
@@ -126,12 +142,19 @@ export class Scheduler {
     if (!p) return;
     const key = keyOf(o);
     if (p.spec?.nodeName) {
-      // Bound (by us or by the user): the cache now counts it on its node.
+      // Bound (by us or by the user): the cache now counts it on its node. Our own binding
+      // arriving changes nothing the kept snapshot does not already assume.
+      if (this.assumed.get(key)?.nodeName !== p.spec.nodeName) this.kept = undefined;
       this.assumed.delete(key);
       this.queue.forget(key);
       return;
     }
     if (!metaOf(o).deletionTimestamp) this.queue.add(key);
+  }
+
+  private nodeChanged(): void {
+    this.kept = undefined;
+    this.clusterChanged();
   }
 
   private clusterChanged(): void {
@@ -179,10 +202,8 @@ export class Scheduler {
 
   /** Places a batch of pods on one snapshot; resolves, once placed, with their writes (wrapped: a bare promise would be awaited too). */
   private async scheduleBatch(keys: readonly string[]): Promise<{ writes: Promise<void> }> {
-    const { pods, nodes, podsByNode } = this.deps;
-    const snapshot = buildSnapshot(nodes.values(), (n) => podsByNode.podsOn(n), this.assumed);
-    const infos: NodeInfo[] = [...snapshot.nodes];
-    const indexOf = new Map(infos.map((info, i) => [info.node.metadata?.name ?? '', i]));
+    const { pods } = this.deps;
+    const { infos, indexOf, imagePlatforms } = this.snapshot();
     const writes: Promise<void>[] = [];
     const binds: Binding[] = [];
     let sliceStart = Date.now();
@@ -197,7 +218,7 @@ export class Scheduler {
       const pod = cached && podOf(cached);
       // Gone, bound meanwhile, being deleted, or already being bound: nothing to do.
       if (!cached || !pod || pod.spec?.nodeName || metaOf(cached).deletionTimestamp || this.assumed.has(key)) continue;
-      const placement = this.deps.place(pod, { nodes: infos, imagePlatforms: snapshot.imagePlatforms });
+      const placement = this.deps.place(pod, { nodes: infos, imagePlatforms });
       if (placement.ok) {
         const i = indexOf.get(placement.nodeName);
         if (i !== undefined) infos[i] = withPod(infos[i]!, pod);
@@ -209,6 +230,24 @@ export class Scheduler {
     }
     for (let i = 0; i < binds.length; i += BIND_TXN_SIZE) writes.push(this.bindAll(binds.slice(i, i + BIND_TXN_SIZE)));
     return { writes: Promise.all(writes).then(() => undefined) };
+  }
+
+  /** The kept snapshot, or a new one from the caches (with the assumed bindings) when it is stale or old. */
+  private snapshot(): KeptSnapshot {
+    const now = Date.now();
+    if (this.kept && now - this.kept.builtAt < SNAPSHOT_MAX_AGE_MS) return this.kept;
+    const { nodes, podsByNode } = this.deps;
+    const snapshot = buildSnapshot(nodes.values(), (n) => podsByNode.podsOn(n), this.assumed);
+    const infos: NodeInfo[] = [...snapshot.nodes];
+    const indexOf = new Map(infos.map((info, i) => [info.node.metadata?.name ?? '', i]));
+    this.kept = { infos, indexOf, imagePlatforms: snapshot.imagePlatforms, builtAt: now };
+    return this.kept;
+  }
+
+  /** Forgets a binding that did not happen: the snapshot that assumed it is stale. */
+  private unassume(key: string): void {
+    this.assumed.delete(key);
+    this.kept = undefined;
   }
 
   /** The pod bound to `nodeName`, with PodScheduled=True. */
@@ -241,7 +280,7 @@ export class Scheduler {
         return;
       }
       for (const b of binds) {
-        this.assumed.delete(b.key);
+        this.unassume(b.key);
         this.handleWriteError(b.key, err, 'bind');
       }
     }
@@ -253,7 +292,7 @@ export class Scheduler {
       await this.deps.store.update(b.bound, this.deps.fence());
       this.deps.log.info({ pod: b.key.slice('pods/'.length), node: b.nodeName }, 'pod bound');
     } catch (err) {
-      this.assumed.delete(b.key);
+      this.unassume(b.key);
       this.handleWriteError(b.key, err, 'bind');
     }
   }
@@ -297,6 +336,15 @@ export class Scheduler {
     log.warn({ pod: key, err: (err as Error).message }, `${what} failed; retrying`);
     this.queue.addAfter(key, 1000);
   }
+}
+
+/** The scheduler's view of the cluster, kept from batch to batch. */
+interface KeptSnapshot {
+  /** Mutated in place: each placement replaces its node's NodeInfo with one holding the pod. */
+  readonly infos: NodeInfo[];
+  readonly indexOf: ReadonlyMap<string, number>;
+  readonly imagePlatforms: ClusterSnapshot['imagePlatforms'];
+  readonly builtAt: number;
 }
 
 /** A placement on its way to etcd. */

@@ -28,15 +28,17 @@ export function buildSnapshot(
     const node = o.resource.node;
     const name = node.metadata?.name ?? '';
     const pods: Pod[] = [];
-    const seen = new Set<string>();
+    const extra = assumedByNode.get(name);
+    // Keys are needed only to tell assumed pods the cache already shows (most nodes have none).
+    const seen = extra ? new Set<string>() : undefined;
     for (const p of podsOn(name)) {
       if (p.resource?.$case !== 'pod') continue;
       const pod = p.resource.pod;
       if (isTerminal(pod)) continue;
-      seen.add(`pods/${pod.metadata?.namespace}/${pod.metadata?.name}`);
+      seen?.add(`pods/${pod.metadata?.namespace}/${pod.metadata?.name}`);
       pods.push(pod);
     }
-    for (const [key, pod] of assumedByNode.get(name) ?? []) if (!seen.has(key)) pods.push(pod);
+    for (const [key, pod] of extra ?? []) if (!seen!.has(key)) pods.push(pod);
     infos.push(nodeInfo(node, pods));
     for (const img of node.status?.images ?? []) {
       if (img.platforms.length === 0) continue;
@@ -101,8 +103,22 @@ function nonZeroMemoryBytes(r: { memoryBytes: number }): number {
   return r.memoryBytes > 0 ? r.memoryBytes : DEFAULT_MEMORY_REQUEST;
 }
 
+/**
+ * Parsed requests and allocatable, per object. The cache's objects are never mutated (a
+ * change is a new object), so a parse holds as long as its object lives; a snapshot per
+ * batch otherwise parses every bound pod's quantities again.
+ */
+const requestsMemo = new WeakMap<Pod, { cpuMillis: number; memoryBytes: number }>();
+const allocatableMemo = new WeakMap<Node, Resources>();
+
 /** What a node offers; falls back to capacity when allocatable is not reported. */
 export function allocatableOf(node: Node): Resources {
+  let r = allocatableMemo.get(node);
+  if (!r) allocatableMemo.set(node, (r = parseAllocatable(node)));
+  return r;
+}
+
+function parseAllocatable(node: Node): Resources {
   const a = { ...(node.status?.capacity ?? {}), ...(node.status?.allocatable ?? {}) };
   return {
     cpuMillis: quantity(a.cpu, parseCpuMillis, 0),
@@ -123,11 +139,15 @@ function quantity(v: string | undefined, parse: (s: string) => number, fallback:
 }
 
 function safeRequests(pod: Pod): { cpuMillis: number; memoryBytes: number } {
+  let r = requestsMemo.get(pod);
+  if (r) return r;
   try {
-    return podRequests(pod);
+    r = podRequests(pod);
   } catch {
-    return { cpuMillis: 0, memoryBytes: 0 };
+    r = { cpuMillis: 0, memoryBytes: 0 };
   }
+  requestsMemo.set(pod, r);
+  return r;
 }
 
 export function isTerminal(pod: Pod): boolean {

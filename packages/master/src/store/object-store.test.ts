@@ -69,6 +69,23 @@ describe('ObjectStore on a real etcd', () => {
     await expect(store.update(pod(name, 'x', rv))).rejects.toBeInstanceOf(error);
   });
 
+  it('reads many objects in order, missing ones as undefined, beyond one transaction', async () => {
+    const names = Array.from({ length: 230 }, (_, i) => `many-${i}`);
+    // Every third one exists; 230 reads take three transactions of etcd's 128-op limit.
+    for (let i = 0; i < names.length; i += 100) {
+      await store.commit(names.slice(i, i + 100).filter((_, j) => (i + j) % 3 === 0).map((n) => ({ type: 'create' as const, object: pod(n, `img-${n}`) })));
+    }
+    const got = await store.tryGetMany(names.map((name) => ({ kind: POD, namespace: 'default', name })));
+    expect(got).toHaveLength(names.length);
+    got.forEach((o, i) => {
+      if (i % 3 !== 0) return expect(o, names[i]).toBeUndefined();
+      expect(imageOf(o!)).toBe(`img-${names[i]}`);
+      expect(metaOf(o!).resourceVersion).toMatch(/^[1-9][0-9]*$/);
+    });
+    const [one] = await store.tryGetMany([{ kind: POD, namespace: 'default', name: 'many-3' }]);
+    expect(imageOf(one!)).toBe('img-many-3');
+  });
+
   it('applies several objects all or nothing', async () => {
     const d = await store.create(pod('d', 'one'));
     await store.update(pod('d', 'two', metaOf(d).resourceVersion));

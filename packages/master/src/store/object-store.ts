@@ -21,6 +21,16 @@ import type { Fence } from './fence';
 /** Where objects live in etcd: /orchard/registry/<objectKey>. */
 export const REGISTRY_PREFIX = '/orchard/registry/';
 
+/** etcd's default --max-txn-ops is 128: reads of many objects go in transactions of this many. */
+const READS_PER_TXN = 100;
+
+/** Names one object. */
+export interface ObjectRef {
+  readonly kind: KindInfo;
+  readonly namespace: string;
+  readonly name: string;
+}
+
 /** Preconditions of a delete: the object must still be this one. */
 export interface DeletePrecondition {
   readonly uid?: string;
@@ -105,6 +115,35 @@ export class ObjectStore {
     } catch (err) {
       throw fromEtcdError(err, `get ${key}`);
     }
+  }
+
+  /**
+   * Several objects in one read: one etcd transaction of range requests per
+   * READS_PER_TXN objects instead of a round trip each (an Apply of 100 objects read them
+   * one by one). Every object is read at the same revision within a transaction.
+   * @returns per ref, the object or undefined when it does not exist.
+   */
+  async tryGetMany(refs: readonly ObjectRef[]): Promise<Array<ApiObject | undefined>> {
+    if (refs.length === 1) return [await this.tryGet(refs[0]!.kind, refs[0]!.namespace, refs[0]!.name)];
+    const keys = refs.map((r) => this.keyOf(r.kind, r.namespace, r.name));
+    const chunks: Array<Promise<Array<ApiObject | undefined>>> = [];
+    for (let i = 0; i < keys.length; i += READS_PER_TXN) {
+      const chunk = keys.slice(i, i + READS_PER_TXN);
+      chunks.push(
+        this.etcd.kv
+          .txn({ compare: [], success: chunk.map((k) => ({ request_range: { key: Buffer.from(k) } })), failure: [] })
+          .then(
+            (res) => chunk.map((_, j) => {
+              const kv = res.responses[j]?.response_range?.kvs?.[0];
+              return kv ? decodeKv(kv, this.codec) : undefined;
+            }),
+            (err: unknown) => {
+              throw fromEtcdError(err, `get ${chunk[0]}${chunk.length > 1 ? ` and ${chunk.length - 1} more` : ''}`);
+            },
+          ),
+      );
+    }
+    return (await Promise.all(chunks)).flat();
   }
 
   /** Every object of a kind (in one namespace, or all when namespace is empty), read at one revision. */
