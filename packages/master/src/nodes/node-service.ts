@@ -41,6 +41,8 @@ import type { NodeSend, NodeStreamHooks } from '../streams/node-links';
 /** Reason and message of the Ready condition while an agent's stream is up. */
 export const AGENT_READY_REASON = 'AgentReady';
 export const AGENT_READY_MESSAGE = 'orchard-agent is posting ready status';
+/** The Ready=False reason when the agent reports not ready without naming one. */
+export const NOT_READY_REASON = 'AgentNotReady';
 /** A burst of pod changes (a bind of many pods) becomes one DesiredPods message. */
 const DESIRED_PODS_DEBOUNCE_MS = 10;
 /** How long an agent has to say Hello before its stream is refused. */
@@ -184,13 +186,19 @@ export class NodeService {
     }
   }
 
-  /** Marks a node Ready again (its lease was re-granted after expiring while the stream lived). */
-  async markReady(nodeName: string): Promise<void> {
+  /**
+   * Marks a node Ready again (its lease was re-granted after expiring while the stream
+   * lived), or not ready when its agent last reported so (`agentNotReady`).
+   */
+  async markReady(nodeName: string, agentNotReady?: Condition): Promise<void> {
     const now = rfc3339(this.deps.clock.now());
+    const want = agentNotReady ? 'False' : 'True';
     await this.deps.store.mutate(kindByCase('node'), '', nodeName, (copy) => {
       const n = copy.resource?.$case === 'node' ? copy.resource.node : undefined;
-      if (!n || findCondition(n.status?.conditions, 'Ready')?.status === 'True') return undefined;
-      n.status = readyStatus(n.status ?? NodeStatus.fromPartial({}), n.status?.conditions ?? [], now);
+      if (!n || findCondition(n.status?.conditions, 'Ready')?.status === want) return undefined;
+      const reported = NodeStatus.fromPartial(n.status ?? {});
+      reported.conditions = [...reported.conditions.filter((c) => c.type !== 'Ready'), ...(agentNotReady ? [agentNotReady] : [])];
+      n.status = readyStatus(reported, n.status?.conditions ?? [], now);
       return copy;
     });
   }
@@ -281,6 +289,8 @@ class NodeSession {
   private helloTimer: NodeJS.Timeout | undefined;
   private ended = false;
   private renewing = false;
+  /** The Ready=False condition the agent last reported (its runtime is down), if any. */
+  private agentNotReady: Condition | undefined;
   private streamSend: NodeSend | undefined;
 
   constructor(
@@ -330,6 +340,7 @@ class NodeSession {
       throw new BadRequestError(`invalid node name "${hello.nodeName}": ${problems.join('; ') || 'Required value'}`);
     }
     this.nodeName = hello.nodeName;
+    this.agentNotReady = agentNotReadyOf(hello.status);
     this.lease = await deps.leases.grant(hello.nodeName, Math.max(2, Math.ceil(deps.gracePeriodMs / 1000)));
     await this.svc.upsertNode(hello);
     if (this.ended) return;
@@ -368,6 +379,7 @@ class NodeSession {
         this.svc.podStatusWrites.submit(`${msg.podStatus.namespace}/${msg.podStatus.name}`, { node: this.nodeName, update: msg.podStatus });
         return;
       case 'nodeStatus':
+        this.agentNotReady = agentNotReadyOf(msg.nodeStatus.status);
         if (msg.nodeStatus.status) this.svc.nodeStatusWrites.submit(this.nodeName, msg.nodeStatus.status);
         return;
       case 'usage':
@@ -397,7 +409,7 @@ class NodeSession {
       deps.log.warn({ node: this.nodeName, err: (err as Error).message }, 'node lease expired; granting a new one');
       try {
         this.lease = await deps.leases.grant(this.nodeName, Math.max(2, Math.ceil(deps.gracePeriodMs / 1000)));
-        await this.svc.markReady(this.nodeName);
+        await this.svc.markReady(this.nodeName, this.agentNotReady);
       } catch (e) {
         // The next heartbeat tries again.
         deps.log.warn({ node: this.nodeName, err: (e as Error).message }, 'node lease grant failed');
@@ -446,19 +458,30 @@ class NodeSession {
   }
 }
 
-/** The agent's status with the master's Ready condition in it. */
-function readyStatus(reported: NodeStatus, previous: readonly Condition[], now: string, heartbeat?: string): NodeStatus {
+/**
+ * The agent's status with the master's Ready condition in it: True while the agent's
+ * stream is up, unless the agent itself reports Ready=False (its container runtime does
+ * not answer): then False with the agent's reason and message, which the node lifecycle
+ * turns into the not-ready taints.
+ */
+export function readyStatus(reported: NodeStatus, previous: readonly Condition[], now: string, heartbeat?: string): NodeStatus {
   const status = NodeStatus.fromPartial(reported);
   const base = reported.conditions.filter((c) => c.type !== 'Ready');
   const prevReady = findCondition(previous, 'Ready');
+  const agentNotReady = reported.conditions.find((c) => c.type === 'Ready' && c.status === 'False');
   status.conditions = setCondition(prevReady ? [...base, prevReady] : base, {
     type: 'Ready',
-    status: 'True',
-    reason: AGENT_READY_REASON,
-    message: AGENT_READY_MESSAGE,
+    status: agentNotReady ? 'False' : 'True',
+    reason: agentNotReady ? agentNotReady.reason || NOT_READY_REASON : AGENT_READY_REASON,
+    message: agentNotReady ? agentNotReady.message : AGENT_READY_MESSAGE,
     lastHeartbeatTime: heartbeat ?? now,
   }, now);
   return status;
+}
+
+/** The Ready=False condition an agent reports about itself, if it does. */
+function agentNotReadyOf(status: NodeStatus | undefined): Condition | undefined {
+  return status?.conditions.find((c) => c.type === 'Ready' && c.status === 'False');
 }
 
 /** The agent's pod status, keeping the conditions the master owns (PodScheduled). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Node, Pod, createLogger, metaOf, wrapNode, wrapPod, type ApiObject, type Taint, type Toleration } from '@orchard/api';
 import { FakeClock } from '../testing/fake-clock';
-import { TAINT_UNREACHABLE } from './lifecycle-taints';
+import { TAINT_NOT_READY, TAINT_UNREACHABLE } from './lifecycle-taints';
 import { PINNED_NODE_ANNOTATION } from './pinned-pods';
 import type { PodEvictor } from './pod-eviction';
 import { TaintEviction } from './taint-eviction';
@@ -100,6 +100,17 @@ describe('TaintEviction', () => {
     w.ctl.start();
     await runFor(w, 100);
     expect(w.evicted).toEqual([{ pod: 'web', at: 0 }]);
+  });
+
+  it.each([
+    { name: 'unreachable', taint: unreachable(T0 - 10_000) },
+    { name: 'not-ready', taint: { key: TAINT_NOT_READY, effect: 'NoExecute', timeAdded: new Date(T0 - 10_000).toISOString() } },
+  ])('does not evict for a stale $name taint on a node that is Ready again (its removal not yet seen)', async ({ taint }) => {
+    const w = world({ nodes: [node('pi1', 'True', [taint]), ...healthy], pods: [pod('web', 'pi1')] });
+    w.ctl.start();
+    await runFor(w, 5000);
+    expect(w.evicted).toEqual([]);
+    w.ctl.stop();
   });
 
   it('counts from when this master saw the taint, not a second-rounded timeAdded', async () => {

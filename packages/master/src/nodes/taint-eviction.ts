@@ -2,6 +2,7 @@ import { metaOf, type ApiObject, type Clock, type Logger, type Taint } from '@or
 import { findCondition } from './conditions';
 import { evictionDue, type TaintSince } from './eviction-deadline';
 import { staysOnNode } from './pinned-pods';
+import { isLifecycleTaint } from './lifecycle-taints';
 import type { PodEvictor } from './pod-eviction';
 import type { TokenBucket } from './token-bucket';
 
@@ -102,7 +103,10 @@ export class TaintEviction {
     this.tainted.clear();
     for (const n of nodes) {
       const name = n?.metadata?.name ?? '';
-      const noExecute = (n?.spec?.taints ?? []).filter((t) => t.effect === 'NoExecute');
+      // A node Ready again still carries its lifecycle taint until the taint controller's
+      // write lands: that stale taint must not evict what just came back.
+      const readyAgain = findCondition(n?.status?.conditions, 'Ready')?.status === 'True';
+      const noExecute = (n?.spec?.taints ?? []).filter((t) => t.effect === 'NoExecute' && !(readyAgain && isLifecycleTaint(t)));
       if (!n || noExecute.length === 0) continue;
       this.tainted.add(name);
       const taints = noExecute.map((t) => this.since(name, t, now, seen));
