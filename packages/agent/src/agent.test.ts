@@ -121,6 +121,6 @@ describe('Agent', () => {
     }
     await waitFor(() => existsSync(path.join(dir, 'desired-pods.pb')));
     const saved = await new DesiredPodsStore(dir).load();
-    expect(saved!.map((p) => p.metadata!.uid)).toEqual(['uid-web']);
+    expect(saved!.pods.map((p) => p.metadata!.uid)).toEqual(['uid-web']);
   });
 });

@@ -1,9 +1,11 @@
 import path from 'node:path';
 import type { Clock, DesiredPods, Hello, Logger, NodeHealth, NodeStatus, Pod, UsageReport } from '@orchard/api';
 import type { AgentConfig } from './flags';
+import { EngineHealth, reportingUnavailable } from './inventory/engine-health';
 import { HealthWatch } from './inventory/health-watch';
 import { buildNodeStatus, nodeLabels, type HostFacts } from './inventory/inventory';
 import { DesiredPodsStore } from './pods/desired-store';
+import { systemMounter, type Mounter } from './pods/mounter';
 import { PodReconciler } from './pods/reconciler';
 import type { ContainerRuntime, EngineInfo } from './runtime/container-runtime';
 import { NodeSession, type StreamFactory, type StreamMessage } from './session/node-session';
@@ -31,6 +33,8 @@ export interface AgentDeps {
    * Hello: the scheduler keeps pods off nodes whose architecture their image is not for.
    */
   images?: () => Promise<NodeStatus['images']>;
+  /** Mounts the tmpfs of secret volumes (default: the host's mount(8)). */
+  mounter?: Mounter;
   /** Replaces the gRPC transport in tests. */
   connect?: StreamFactory;
   /** The engine's logs and exec (none: such sessions are refused). */
@@ -46,6 +50,7 @@ export class Agent {
   private reconciler?: PodReconciler;
   private session?: NodeSession;
   private healthWatch?: HealthWatch;
+  private engineHealth?: EngineHealth;
   private streamSessions?: StreamSessions;
   private fromMaster = false;
   private localLoaded = false;
@@ -76,12 +81,14 @@ export class Agent {
     );
 
     this.reconciler = new PodReconciler({
-      runtime,
+      // A call that finds the engine gone makes the health watch look at once.
+      runtime: reportingUnavailable(runtime, () => this.engineHealth?.suspect()),
       clock,
       logger: logger.child({ component: 'pods' }),
       nodeName: config.nodeName,
       pauseImage: config.pauseImage,
       podFilesDir: path.join(config.dataDir, 'pods'),
+      mounter: this.deps.mounter ?? systemMounter(),
       hostIP: () => hostIP,
       onStatus: (u) => this.session?.sendPodStatus(u),
     });
@@ -133,6 +140,22 @@ export class Agent {
     });
     this.session.start();
 
+    // A Docker engine that stops answering makes the node not ready (the Hello carries it
+    // too, should the stream be down now); the reconciler brings the pods back after it.
+    this.engineHealth = new EngineHealth({
+      runtime,
+      socketPath: config.dockerSocket,
+      clock,
+      logger: logger.child({ component: 'engine' }),
+      onChange: (notReady) => {
+        status.conditions = [...status.conditions.filter((c) => c.type !== 'Ready'), ...(notReady ? [notReady] : [])];
+        this.session?.sendNodeStatus(status);
+        // Back: watch and look at every pod now rather than at the reconciler's next retry.
+        if (!notReady) this.reconciler?.engineBack();
+      },
+    });
+    this.engineHealth.start();
+
     if (this.deps.readHealth) {
       this.healthWatch = new HealthWatch({
         read: this.deps.readHealth,
@@ -152,6 +175,7 @@ export class Agent {
   /** Closes the stream and stops reconciling; containers keep running. */
   async stop(): Promise<void> {
     this.healthWatch?.stop();
+    this.engineHealth?.stop();
     this.session?.stop();
     this.streamSessions?.closeAll();
     await this.reconciler?.stop();
@@ -173,7 +197,7 @@ export class Agent {
   private applyDesired(pods: Pod[], revision: string, config?: Pick<DesiredPods, 'configMaps' | 'secrets'>): void {
     this.reconciler?.setDesired(pods, config);
     this.store
-      .save(pods, revision)
+      .save(pods, revision, config)
       .then((wrote) => wrote && this.deps.logger.debug({ pods: pods.length }, 'saved local copy of desired pods'))
       .catch((err) => {
         // The pods still run; only a restart while the master is down would miss them.
@@ -186,14 +210,18 @@ export class Agent {
     if (this.localLoaded) return;
     this.localLoaded = true;
     try {
-      const pods = await this.store.load();
-      if (!pods) {
+      const copy = await this.store.load();
+      if (!copy) {
         this.deps.logger.info('master unreachable and no local copy of desired pods; leaving containers as they are');
         return;
       }
       if (this.fromMaster) return;
-      this.deps.logger.info({ pods: pods.length, file: this.store.file }, 'master unreachable; running pods from the local copy');
-      this.reconciler?.setDesired(pods);
+      if (copy.secretsError) this.deps.logger.warn({ file: this.store.file, reason: copy.secretsError }, 'the Secrets of the local copy cannot be read; pods that use them wait for the master');
+      this.deps.logger.info(
+        { pods: copy.pods.length, configMaps: copy.configMaps.length, secrets: copy.secrets.length, file: this.store.file },
+        'master unreachable; running pods from the local copy',
+      );
+      this.reconciler?.setDesired(copy.pods, copy);
     } catch (err) {
       // Without a readable copy nothing is removed: containers stay as they are.
       this.deps.logger.error({ err }, 'failed to load the local copy of desired pods');

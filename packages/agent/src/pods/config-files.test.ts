@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigMap, Pod, Secret, Volume } from '@orchard/api';
-import { ConfigVolumes, volumeFiles } from './config-files';
+import { ConfigVolumes, SECRET_TMPFS_BYTES, volumeFiles } from './config-files';
+import { parseMountInfo, type Mounter } from './mounter';
 import { PodConfig } from './pod-config';
 
 function podWith(volumes: Array<Partial<Volume>>): Pod {
@@ -100,5 +101,121 @@ describe('ConfigVolumes', () => {
     const v = (await volumes.project(pod, new PodConfig())).get('config')!;
     expect(v.error).toContain('configmap "cfg" not found');
     await expect(fs.stat(v.dir)).rejects.toThrow();
+  });
+});
+
+/** Records mounts instead of making them; a mounted directory is one whose files "live in memory". */
+class FakeMounter implements Mounter {
+  readonly mounted = new Map<string, number>();
+  readonly calls: string[] = [];
+  failWith?: Error;
+
+  async isTmpfs(dir: string): Promise<boolean> {
+    return this.mounted.has(dir);
+  }
+  async mountTmpfs(dir: string, sizeBytes: number): Promise<void> {
+    this.calls.push(`mount ${path.basename(dir)}`);
+    if (this.failWith) throw this.failWith;
+    // A fresh tmpfs is empty: whatever was in the directory is hidden.
+    expect(await fs.readdir(dir)).toEqual([]);
+    this.mounted.set(dir, sizeBytes);
+  }
+  async unmount(dir: string): Promise<void> {
+    this.calls.push(`umount ${path.basename(dir)}`);
+    this.mounted.delete(dir);
+  }
+  async mountsUnder(dir: string): Promise<string[]> {
+    return [...this.mounted.keys()].filter((m) => m.startsWith(`${dir}/`));
+  }
+}
+
+describe('ConfigVolumes with a mounter: secret volumes on tmpfs', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'orchard-config-tmpfs-'));
+  });
+  afterEach(async () => {
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  const both = podWith([
+    { name: 'config', configMap: { name: 'cfg', items: [] } },
+    { name: 'creds', secret: { secretName: 'sec', items: [] } },
+  ]);
+  const config = configWith({ 'a.conf': 'one' }, { token: 'T' });
+
+  it('mounts a tmpfs for each secret volume before writing it, none for configMap volumes', async () => {
+    const mounter = new FakeMounter();
+    const out = await new ConfigVolumes(root, mounter).project(both, config);
+    expect(out.get('creds')!.error).toBeUndefined();
+    expect(mounter.calls).toEqual(['mount creds']);
+    expect([...mounter.mounted]).toEqual([[out.get('creds')!.dir, SECRET_TMPFS_BYTES]]);
+    expect(await fs.readFile(path.join(out.get('creds')!.dir, 'token'), 'utf8')).toBe('T');
+  });
+
+  it('unmounts the tmpfs before removing the pod', async () => {
+    const mounter = new FakeMounter();
+    const volumes = new ConfigVolumes(root, mounter);
+    await volumes.project(both, config);
+    await volumes.removePod('uid-1');
+    expect(mounter.calls).toEqual(['mount creds', 'umount creds']);
+    expect(mounter.mounted.size).toBe(0);
+    await expect(fs.stat(path.join(root, 'uid-1'))).rejects.toThrow();
+  });
+
+  const restarts: Array<{ name: string; stillMounted: boolean; calls: string[] }> = [
+    { name: 'an agent restart keeps a still-mounted tmpfs and its files', stillMounted: true, calls: ['mount creds'] },
+    { name: 'after a reboot (tmpfs gone) the volume is mounted and written anew', stillMounted: false, calls: ['mount creds', 'mount creds'] },
+  ];
+  for (const c of restarts) {
+    it(c.name, async () => {
+      const mounter = new FakeMounter();
+      const dir = (await new ConfigVolumes(root, mounter).project(both, config)).get('creds')!.dir;
+      const gen = await fs.readlink(path.join(dir, '..data'));
+      if (!c.stillMounted) {
+        // The reboot took the memory; the directory on disk is left empty.
+        mounter.mounted.clear();
+        for (const e of await fs.readdir(dir)) await fs.rm(path.join(dir, e), { recursive: true });
+      }
+      const out = await new ConfigVolumes(root, mounter).project(both, config);
+      expect(out.get('creds')!.error).toBeUndefined();
+      expect(mounter.calls).toEqual(c.calls);
+      expect(mounter.mounted.has(dir)).toBe(true);
+      expect(await fs.readFile(path.join(dir, 'token'), 'utf8')).toBe('T');
+      if (c.stillMounted) expect(await fs.readlink(path.join(dir, '..data'))).toBe(gen);
+    });
+  }
+
+  it('clears plaintext an older agent left on the disk before mounting over it', async () => {
+    const dir = (await new ConfigVolumes(root).project(both, config)).get('creds')!.dir;
+    expect(await fs.readdir(dir)).not.toEqual([]);
+    const mounter = new FakeMounter();
+    await new ConfigVolumes(root, mounter).project(both, config);
+    expect(mounter.calls).toEqual(['mount creds']);
+  });
+
+  it('refuses the secret volume, writing nothing, when no tmpfs can be mounted', async () => {
+    const mounter = new FakeMounter();
+    mounter.failWith = new Error('mount: only root can do that');
+    const out = await new ConfigVolumes(root, mounter).project(both, config);
+    const creds = out.get('creds')!;
+    expect(creds.error).toMatch(/^MountVolume\.SetUp failed for volume "creds": cannot mount a tmpfs at .*creds \(the agent must run as root\): mount: only root can do that$/);
+    expect(await fs.readdir(creds.dir)).toEqual([]);
+    // The configMap volume is unaffected.
+    expect(out.get('config')!.error).toBeUndefined();
+  });
+});
+
+describe('parseMountInfo', () => {
+  it('reads mount points (octal escapes) and types', () => {
+    const text = [
+      '22 1 8:2 / / rw,relatime shared:1 - ext4 /dev/root rw',
+      '88 22 0:51 / /var/lib/orchard-agent/pods/u1/volumes/my\\040creds rw,nosuid,nodev,noexec,relatime - tmpfs orchard-secret rw,size=4096k,mode=755',
+      '',
+    ].join('\n');
+    expect(parseMountInfo(text)).toEqual([
+      { mountPoint: '/', fsType: 'ext4' },
+      { mountPoint: '/var/lib/orchard-agent/pods/u1/volumes/my creds', fsType: 'tmpfs' },
+    ]);
   });
 });

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { KeyToPath, Pod, Volume } from '@orchard/api';
+import type { Mounter } from './mounter';
 import type { ConfigLookup } from './pod-config';
 
 /** A configMap or secret volume of a pod, projected into a directory on the node. */
@@ -13,6 +14,15 @@ export interface ProjectedVolume {
   /** Why the volume cannot be set up (a missing ConfigMap or key); nothing was written. */
   error?: string;
 }
+
+/**
+ * The size of a secret volume's tmpfs: a Secret holds at most 1 MiB, and an update
+ * writes the new generation before the old one goes (2 MiB), plus file-system overhead.
+ */
+export const SECRET_TMPFS_BYTES = 4 * 1024 * 1024;
+
+/** A tmpfs for a secret volume could not be mounted: the volume is refused, never written to disk. */
+class TmpfsMountError extends Error {}
 
 /** Kubernetes' default file mode of configMap and secret volumes. */
 const DEFAULT_MODE = 0o644;
@@ -35,14 +45,24 @@ interface FileSpec {
  *
  * Nothing is written while the content is unchanged (the node may run from an SD
  * card). The per-pod directory is 0700: Secret files are readable on the node by root
- * only, whatever their mode inside the container.
+ * only, whatever their mode inside the container. With a mounter, a secret volume's
+ * directory is a tmpfs of its own (mounted before anything is written to it, unmounted
+ * when the pod goes), so Secrets live in memory only, as with kubelet; after an agent
+ * restart a volume is adopted only when its tmpfs is still mounted (after a reboot it is
+ * mounted and written anew).
  */
 export class ConfigVolumes {
   /** The digest each volume directory was last written (or found) with. */
   private readonly written = new Map<string, string>();
 
-  /** @param root the directory of the pods' files; undefined: volumes are refused. */
-  constructor(private readonly root: string | undefined) {}
+  /**
+   * @param root the directory of the pods' files; undefined: volumes are refused.
+   * @param mounter mounts the tmpfs of secret volumes; undefined: they are plain files (tests).
+   */
+  constructor(
+    private readonly root: string | undefined,
+    private readonly mounter?: Mounter,
+  ) {}
 
   /**
    * Brings every configMap and secret volume of the pod up to date with the objects
@@ -61,8 +81,12 @@ export class ConfigVolumes {
         continue;
       }
       try {
-        await this.write(path.join(this.root, uid), dir, files);
+        await this.write(path.join(this.root, uid), dir, files, Boolean(v.secret) && this.mounter !== undefined);
       } catch (err) {
+        if (err instanceof TmpfsMountError) {
+          out.set(v.name, { dir, paths: new Set(), error: `MountVolume.SetUp failed for volume "${v.name}": ${err.message}` });
+          continue;
+        }
         throw new Error(`failed to write volume "${v.name}" of pod ${pod.metadata!.namespace}/${pod.metadata!.name}`, { cause: err });
       }
       out.set(v.name, { dir, paths: new Set(files.keys()) });
@@ -73,21 +97,34 @@ export class ConfigVolumes {
   /** Removes the pod's projected files (its containers are gone). */
   async removePod(uid: string): Promise<void> {
     if (!this.root || !uid) return;
-    for (const k of [...this.written.keys()]) if (k.startsWith(path.join(this.root, uid) + path.sep)) this.written.delete(k);
-    await fs.rm(path.join(this.root, uid), { recursive: true, force: true });
+    const podDir = path.join(this.root, uid);
+    for (const k of [...this.written.keys()]) if (k.startsWith(podDir + path.sep)) this.written.delete(k);
+    // Unmounted first: removing a mounted directory fails, and its files are in memory anyway.
+    if (this.mounter) for (const m of await this.mounter.mountsUnder(podDir)) await this.mounter.unmount(m);
+    await fs.rm(podDir, { recursive: true, force: true });
   }
 
-  private async write(podDir: string, dir: string, files: Map<string, FileSpec>): Promise<void> {
+  private async write(podDir: string, dir: string, files: Map<string, FileSpec>, tmpfs: boolean): Promise<void> {
     const digest = digestOf(files);
     if (this.written.get(dir) === digest) return;
-    // After an agent restart: the files on disk may already be these.
-    if (!this.written.has(dir) && (await readDigest(dir, files)) === digest) {
+    const mounted = tmpfs && (await this.mounter!.isTmpfs(dir));
+    // After an agent restart: the files may already be these (a secret volume's only on its tmpfs).
+    if (!this.written.has(dir) && (!tmpfs || mounted) && (await readDigest(dir, files)) === digest) {
       this.written.set(dir, digest);
       return;
     }
     await fs.mkdir(podDir, { recursive: true, mode: 0o700 });
     await fs.chmod(podDir, 0o700);
     await fs.mkdir(dir, { recursive: true, mode: 0o755 });
+    if (tmpfs && !mounted) {
+      // Whatever an older agent left on the disk here goes; the tmpfs covers the directory.
+      for (const entry of await fs.readdir(dir)) await fs.rm(path.join(dir, entry), { recursive: true, force: true });
+      try {
+        await this.mounter!.mountTmpfs(dir, SECRET_TMPFS_BYTES);
+      } catch (err) {
+        throw new TmpfsMountError(`cannot mount a tmpfs at ${dir} (the agent must run as root): ${(err as Error).message}`, { cause: err });
+      }
+    }
     const generation = `..${new Date().toISOString().replace(/[:.]/g, '_')}.${randomBytes(4).toString('hex')}`;
     const genDir = path.join(dir, generation);
     await fs.mkdir(genDir, { mode: 0o755 });

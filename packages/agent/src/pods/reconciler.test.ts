@@ -401,6 +401,32 @@ describe('PodReconciler', () => {
     expect(last('web')!.status!.containerStatuses[0]!.state!.running).toBeDefined();
   });
 
+  it('watches again at once when told the engine is back, instead of after the backed-off retry', async () => {
+    const { clock, runtime, reconciler, settle, last } = setup();
+    reconciler.setDesired([pod('web', 'uid-1')]);
+    await settle();
+    // Several failed watches: the next retry is seconds away.
+    for (let i = 0; i < 3; i++) {
+      runtime.breakEventStreams();
+      clock.advance(1_000 * 2 ** i);
+      await settle();
+    }
+    runtime.breakEventStreams();
+    runtime.silent = true;
+    for (const c of runtime.containers.values()) runtime.crash(c.id, 255);
+    runtime.silent = false;
+    expect(runtime.eventStreams).toBe(0);
+    reconciler.engineBack();
+    await settle();
+    expect(runtime.eventStreams).toBe(1);
+    expect(last('web')!.status!.containerStatuses[0]!.state!.running).toBeDefined();
+    // The cancelled retry opens no second stream later; a second call changes nothing.
+    reconciler.engineBack();
+    clock.advance(60_000);
+    await settle();
+    expect(runtime.eventStreams).toBe(1);
+  });
+
   it('shares a pod\'s emptyDir between its containers and removes it with the pod', async () => {
     const { runtime, reconciler, settle, updates } = setup();
     const spec = {

@@ -6,6 +6,7 @@ import { Backoff, CRASH_LOOP_BACKOFF } from './backoff';
 import { LABEL_POD_UID, gracePeriodSeconds, nodeSelectorLabels } from './container-labels';
 import { ImagePuller } from './image-puller';
 import { ConfigVolumes } from './config-files';
+import type { Mounter } from './mounter';
 import { PodConfig } from './pod-config';
 import { KeyedQueue } from './keyed-queue';
 import { RUNNING, isInfra, signature } from './observed';
@@ -32,6 +33,8 @@ export interface PodReconcilerOptions {
   concurrency?: number;
   /** Where configMap and secret volumes are projected (none: such volumes are refused). */
   podFilesDir?: string;
+  /** Mounts the tmpfs of secret volumes (none: they are plain files under podFilesDir). */
+  mounter?: Mounter;
 }
 
 /** Retry delay for a sync that failed for a reason outside the pod (engine unreachable). */
@@ -77,7 +80,7 @@ export class PodReconciler {
       hostIP: opts.hostIP,
       puller: new ImagePuller(opts.runtime),
       config: this.podConfig,
-      configVolumes: new ConfigVolumes(opts.podFilesDir),
+      configVolumes: new ConfigVolumes(opts.podFilesDir, opts.mounter),
       restartBackoff: new Backoff(opts.clock, CRASH_LOOP_BACKOFF),
       pullBackoff: new Backoff(opts.clock, CRASH_LOOP_BACKOFF),
       sandboxBackoff: new Backoff(opts.clock, CRASH_LOOP_BACKOFF),
@@ -211,11 +214,28 @@ export class PodReconciler {
         this.opts.logger[log]({ err, retryInMs: delay }, 'docker event stream ended; watching again');
         for (const s of this.states.values()) s.converged = undefined;
         this.watchRetry = this.opts.clock.setTimeout(() => {
+          this.watchRetry = undefined;
           this.watchEvents();
           void this.resyncAll();
         }, delay);
       },
     );
+  }
+
+  /**
+   * The engine answers again (the agent's health watch saw it come back): watch its
+   * events now rather than at the next, backed-off retry — a restarted dockerd reports the
+   * containers it lost a few seconds after it starts — and look at every pod.
+   */
+  engineBack(): void {
+    if (this.stopped) return;
+    if (this.watchRetry) {
+      this.watchRetry.cancel();
+      this.watchRetry = undefined;
+      this.watchFailures = 0;
+      this.watchEvents();
+    }
+    void this.resyncAll();
   }
 
   private stateOf(uid: string): PodState {
