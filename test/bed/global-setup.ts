@@ -8,6 +8,7 @@ import { buildTestImages, saveTestImages } from './images';
 import { addPodRoute, createLan, removeLan, removePodRoute } from './lan';
 import { BED_ROOT, BRIDGE_ADDRESS, NODES_DIR, REPO_ROOT, RUNS_DIR, STATE_FILE, nodeLayout } from './layout';
 import { lockBed, unlockBed } from './lock';
+import { unmountUnder } from './mounts';
 import { createNode, leftoverNode, removeNode, type SimNode } from './netns-node';
 import { pidsMentioning, terminate } from './procfs';
 
@@ -78,6 +79,9 @@ async function removeLeftovers(): Promise<void> {
     await removeNode(leftoverNode(i));
   }
   await removeLan();
+  // Agents mount a tmpfs per secret volume under their data dir (a run's folder); one a
+  // crashed run left must go before the folder can.
+  await unmountUnder(RUNS_DIR);
   await fs.rm(RUNS_DIR, { recursive: true, force: true });
 }
 

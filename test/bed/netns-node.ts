@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { promises as fs, openSync, closeSync } from 'node:fs';
+import { promises as fs, openSync, closeSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { exec, run, type ExecOptions, type ExecResult } from './exec';
 import { docker, type Engine } from './docker';
 import { loadTestImages } from './images';
 import { BRIDGE, BRIDGE_ADDRESS, LAN_PREFIX_LENGTH, nodeLayout, type NodeLayout } from './layout';
 import { unmountUnder } from './mounts';
-import { isAlive, pidsMentioning, signal, terminate } from './procfs';
+import { isAlive, pidsMentioning, signal, terminate, waitGone } from './procfs';
 import { waitFor } from './wait';
 
 /**
@@ -35,10 +35,30 @@ export function nodeEngine(node: Pick<SimNode, 'socket'>): Engine {
  * UTS namespace (hostname) of its dockerd. nsenter, not `ip netns exec`: the latter
  * remounts /sys, which breaks dockerd's cgroup discovery.
  */
-export function nodeNsenter(node: Pick<SimNode, 'netnsPath' | 'dockerdPid'>): string[] {
+export function nodeNsenter(node: Pick<SimNode, 'netnsPath' | 'dockerdPid'> & Partial<Pick<SimNode, 'pidfile'>>): string[] {
   const words = ['nsenter', `--net=${node.netnsPath}`];
-  if (isAlive(node.dockerdPid)) words.push(`--uts=/proc/${node.dockerdPid}/ns/uts`);
+  const pid = liveDockerdPid(node);
+  if (pid) words.push(`--uts=/proc/${pid}/ns/uts`);
   return words;
+}
+
+/**
+ * The pid of the node's running dockerd, 0 when none runs. After restartNodeDockerd the
+ * pid a test file was handed by the global setup is stale: the pid file names the new one
+ * (and the node object is updated with it).
+ */
+export function liveDockerdPid(node: Pick<SimNode, 'dockerdPid'> & Partial<Pick<SimNode, 'pidfile'>>): number {
+  if (isAlive(node.dockerdPid)) return node.dockerdPid;
+  if (!node.pidfile) return 0;
+  let fromFile = 0;
+  try {
+    fromFile = Number(readFileSync(node.pidfile, 'utf8').trim() || 0);
+  } catch {
+    // No pid file: the daemon is down (between stop and start).
+  }
+  if (!(fromFile > 0) || !isAlive(fromFile)) return 0;
+  node.dockerdPid = fromFile;
+  return fromFile;
 }
 
 /** Runs a command inside the node's namespaces (e.g. wget to a pod IP from the node). */
@@ -148,6 +168,47 @@ export async function stopDockerd(node: SimNode, graceMs = 20_000): Promise<void
   if (fromFile > 0) pids.add(fromFile);
   for (const pid of pids) await terminate(pid, graceMs);
   for (const pid of await pidsMentioning(node.execRoot)) signal(pid, 'SIGKILL');
+}
+
+/** How a node's dockerd goes down in restartNodeDockerd. */
+export type DockerdStop = 'clean' | 'SIGKILL';
+
+/**
+ * Restarts the node's dockerd as a service manager would, after a clean stop (SIGTERM:
+ * dockerd stops its containers and its containerd) or a crash (SIGKILL: its managed
+ * containerd dies with it through its parent-death signal; the shims and containers stay
+ * until the new daemon cleans them up). `downMs` is how long the engine stays away.
+ *
+ * Why a plain startDockerd after a SIGKILL failed ("lost its containerd after 5–8 s"):
+ * dockerd decides whether its previous self or its managed containerd still runs from
+ * their pid files — `<exec-root>/containerd/containerd.pid` by kill(pid, 0), docker.pid
+ * by the existence of /proc/PID. A process that was killed but not yet reaped (a zombie)
+ * passes both checks. The new dockerd then either refused to start ("pid file found") or
+ * adopted the dead containerd, failed its health checks and gave up on it a few seconds
+ * later. So: wait until both have really exited, stop a containerd that outlived its
+ * dockerd, and remove both pid files before starting again. Nothing is shared between
+ * nodes (each has its own exec root, data root and sockets), so other nodes are untouched.
+ * @returns the new dockerd's pid (also stored in node.dockerdPid).
+ */
+export async function restartNodeDockerd(node: SimNode, how: DockerdStop, downMs = 0): Promise<number> {
+  const containerdPidFile = path.join(node.execRoot, 'containerd', 'containerd.pid');
+  const old = node.dockerdPid;
+  if (how === 'clean') await terminate(old, 30_000);
+  else {
+    signal(old, 'SIGKILL');
+    if (!(await waitGone(old, 10_000))) throw new Error(`dockerd of ${node.name} (pid ${old}) survived SIGKILL for 10 s`);
+  }
+  for (const pid of await pidsMentioning(node.execRoot)) {
+    const argv0 = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0')[0] ?? '';
+    if (path.basename(argv0) !== 'containerd') continue;
+    signal(pid, 'SIGKILL');
+    if (!(await waitGone(pid, 10_000))) throw new Error(`containerd of ${node.name} (pid ${pid}) survived SIGKILL for 10 s`);
+  }
+  await fs.rm(node.pidfile, { force: true });
+  await fs.rm(containerdPidFile, { force: true });
+  if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+  await fs.appendFile(node.dockerdLog, `--- restartNodeDockerd (${how}) at ${new Date().toISOString()} ---\n`);
+  return startDockerd(node);
 }
 
 /**

@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from './layout';
-import { nodeNsenter, type SimNode } from './netns-node';
+import { liveDockerdPid, nodeNsenter, type SimNode } from './netns-node';
 import { TEST_IMAGES } from './images';
-import { isAlive, signal as sendSignal } from './procfs';
+import { signal as sendSignal } from './procfs';
 import { sleep } from './wait';
 
 /** How a process ended. */
@@ -179,7 +179,7 @@ export function startAgent(o: AgentOptions): ManagedProcess {
     ...(o.extraArgs ?? []),
   ];
   if (!o.node) return startProcess(`agent ${nodeName}`, process.execPath, agentArgs, { logFile: o.logFile });
-  if (!isAlive(o.node.dockerdPid)) throw new Error(`dockerd of ${o.node.name} (pid ${o.node.dockerdPid}) is not running`);
+  if (!liveDockerdPid(o.node)) throw new Error(`dockerd of ${o.node.name} (pid ${o.node.dockerdPid}) is not running`);
   const [nsenter, ...nsArgs] = nodeNsenter(o.node);
   // nsenter execs the program, so the pid is the agent's own.
   return startProcess(`agent ${nodeName}`, nsenter, [...nsArgs, process.execPath, ...agentArgs], { logFile: o.logFile });

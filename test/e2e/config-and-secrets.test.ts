@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { describeResult, orchardOk, waitFor } from '../bed/cli';
 import { startCluster, type TestCluster } from '../bed/cluster';
@@ -161,6 +162,11 @@ describe('a pod reading a ConfigMap and a Secret', () => {
     expect(await execIn(node, id, ['cat', '/etc/mode'])).toBe('fast');
     expect(await execIn(node, id, ['cat', '/etc/db/db/password'])).toBe('s3cret-value');
     expect((await execIn(node, id, ['stat', '-L', '-c', '%a', '/etc/db/db/password'])).trim()).toBe('400');
+    // The Secret's files live on a tmpfs of their own (never on the node's disk); the
+    // ConfigMap's are ordinary files.
+    const mounts = (await execIn(node, id, ['cat', '/proc/mounts'])).split('\n').map((l) => l.split(' '));
+    expect(mounts.find((m) => m[1] === '/etc/db')?.[2], 'file system of the secret volume').toBe('tmpfs');
+    expect(mounts.find((m) => m[1] === '/etc/app')?.[2], 'file system of the configMap volume').not.toBe('tmpfs');
     // Mounted read-only: the container cannot change its configuration.
     const write = await docker(nodeEngine(node), ['exec', id, 'sh', '-c', 'echo x > /etc/app/new'], { timeoutMs: 15_000 });
     expect(write.code).not.toBe(0);
@@ -209,5 +215,88 @@ describe('a pod referencing a key the ConfigMap lacks', () => {
     const node = nodeOf(pod);
     const id = await containerId(node, 'broken');
     expect((await execIn(node, id, ['sh', '-c', 'echo $LEVEL'])).trim()).toBe('debug');
+  });
+});
+
+describe('immutable ConfigMaps and Secrets', () => {
+  const frozenMap = (value: string, immutable = 'true') => `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: frozen-config
+immutable: ${immutable}
+data:
+  level: "${value}"
+`;
+  const frozenSecret = (value: string) => `apiVersion: v1
+kind: Secret
+metadata:
+  name: frozen-secret
+immutable: true
+stringData:
+  token: "${value}"
+`;
+
+  it('refuses a change of data or of immutable itself, naming the field, and changes nothing', async () => {
+    await apply('frozen.yaml', `${frozenMap('one')}---\n${frozenSecret('first-token')}`);
+    const before = JSON.parse(await orchardOk(c().cli, ['get', 'configmap', 'frozen-config', '-o', 'json'])) as Record<string, any>;
+
+    const cases: Array<{ name: string; text: string; message: string }> = [
+      { name: 'data', text: frozenMap('two'), message: 'ConfigMap "frozen-config" is invalid: data: Forbidden: field is immutable when `immutable` is set' },
+      { name: 'immutable', text: frozenMap('one', 'false'), message: 'ConfigMap "frozen-config" is invalid: immutable: Forbidden: field is immutable when `immutable` is set' },
+      { name: 'stringData', text: frozenSecret('second-token'), message: 'Secret "frozen-secret" is invalid: data: Forbidden: field is immutable when `immutable` is set' },
+    ];
+    for (const k of cases) {
+      const file = c().manifestFile(`frozen-${k.name}.yaml`, k.text);
+      const r = await c().cli(['apply', '-f', file]);
+      expect(r.code, `${k.name}: ${describeResult(['apply', '-f', file], r)}`).not.toBe(0);
+      expect(r.stderr, k.name).toContain(k.message);
+      // The Secret's value is never echoed back.
+      expect(r.stderr, k.name).not.toContain('token');
+    }
+
+    const after = JSON.parse(await orchardOk(c().cli, ['get', 'configmap', 'frozen-config', '-o', 'json'])) as Record<string, any>;
+    expect(after.data).toEqual({ level: 'one' });
+    expect(after.immutable).toBe(true);
+    expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    const secret = JSON.parse(await orchardOk(c().cli, ['get', 'secret', 'frozen-secret', '-o', 'json'])) as Record<string, any>;
+    expect(Buffer.from(secret.data.token, 'base64').toString()).toBe('first-token');
+  });
+
+  it('accepts the same manifest again and a label change', async () => {
+    await apply('frozen-again.yaml', frozenMap('one'));
+    await orchardOk(c().cli, ['label', 'configmap', 'frozen-config', 'tier=config']);
+    const cm = JSON.parse(await orchardOk(c().cli, ['get', 'configmap', 'frozen-config', '-o', 'json'])) as Record<string, any>;
+    expect(cm.metadata.labels).toMatchObject({ tier: 'config' });
+    expect(cm.data).toEqual({ level: 'one' });
+  });
+
+  it('allows deletion, after which the name can be created anew with other data', async () => {
+    await orchardOk(c().cli, ['delete', 'configmap', 'frozen-config']);
+    await orchardOk(c().cli, ['delete', 'secret', 'frozen-secret']);
+    await apply('frozen-new.yaml', frozenMap('two'));
+    const cm = JSON.parse(await orchardOk(c().cli, ['get', 'configmap', 'frozen-config', '-o', 'json'])) as Record<string, any>;
+    expect(cm.data).toEqual({ level: 'two' });
+  });
+});
+
+describe('the tmpfs of a secret volume on the node', () => {
+  /** The agent's tmpfs mounts for a pod, as the node (the host's mount table) sees them. */
+  async function secretMounts(uid: string): Promise<string[]> {
+    const text = await readFile('/proc/self/mountinfo', 'utf8');
+    return text
+      .split('\n')
+      .filter((l) => l.includes(`/pods/${uid}/volumes/`) && / - tmpfs orchard-secret /.test(l))
+      .map((l) => l.split(' ')[4]!);
+  }
+
+  it('is mounted while the pod runs and unmounted when the pod is deleted', async () => {
+    const pod = await c().getPod('reader');
+    const uid = String(pod?.metadata?.uid);
+    const mounts = await secretMounts(uid);
+    expect(mounts, 'tmpfs mounts of pod reader').toHaveLength(1);
+    expect(mounts[0]).toMatch(new RegExp(`/agent-${pod?.spec?.nodeName}/pods/${uid}/volumes/creds$`));
+    await orchardOk(c().cli, ['delete', 'pod', 'reader']);
+    await waitFor('pod reader to be gone', async () => ((await c().getPod('reader')) ? undefined : true), { timeoutMs: 30_000, intervalMs: 300 });
+    expect(await secretMounts(uid)).toEqual([]);
   });
 });

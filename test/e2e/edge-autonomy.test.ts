@@ -1,7 +1,10 @@
+import { readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { describeResult, itemsOf, sleep, waitFor } from '../bed/cli';
 import { startCluster, type TestCluster } from '../bed/cluster';
 import { docker, type ContainerInfo } from '../bed/docker';
+import { exec } from '../bed/exec';
 import type {} from '../bed/facts';
 import { dumpLogsOnFailure } from '../bed/failure-logs';
 import { TEST_IMAGES } from '../bed/images';
@@ -31,9 +34,51 @@ function c(): TestCluster {
   return cluster;
 }
 
-const PODS = ['steady', 'victim'];
+const PODS = ['steady', 'victim', 'configured'];
+
+/** A pod reading a ConfigMap (volume) and a Secret (env and volume), and what it reads. */
+const CONFIG = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: edge-config
+data:
+  app.conf: "mode=offline-ready"
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: edge-secret
+stringData:
+  password: edge-s3cret-value
+`;
 
 function pod(name: string): string {
+  if (name === 'configured') {
+    return `apiVersion: v1
+kind: Pod
+metadata:
+  name: configured
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: main
+      image: ${TEST_IMAGES.busybox}
+      imagePullPolicy: IfNotPresent
+      command: ["sleep", "3600"]
+      env:
+        - name: DB_PASSWORD
+          valueFrom:
+            secretKeyRef: { name: edge-secret, key: password }
+      volumeMounts:
+        - { name: config, mountPath: /etc/app }
+        - { name: creds, mountPath: /etc/creds }
+  volumes:
+    - name: config
+      configMap: { name: edge-config }
+    - name: creds
+      secret: { secretName: edge-secret }
+`;
+  }
   return `apiVersion: v1
 kind: Pod
 metadata:
@@ -77,12 +122,30 @@ function nowIso(): string {
   return new Date().toISOString();
 }
 
+/** What the configured pod's container reads: its env and its two volumes. */
+async function configuredView(): Promise<{ password: string; conf: string; secretFile: string }> {
+  const [main] = (await appContainers('configured')).filter((x) => x.running);
+  if (!main) throw new Error('configured: no running app container');
+  const sh = async (cmd: string) => {
+    const r = await docker(nodeEngine(node), ['exec', main.id, 'sh', '-c', cmd], { timeoutMs: 15_000 });
+    if (r.code !== 0) throw new Error(`configured: ${cmd}: ${r.stderr}`);
+    return r.stdout;
+  };
+  return { password: (await sh('echo -n "$DB_PASSWORD"')), conf: await sh('cat /etc/app/app.conf'), secretFile: await sh('cat /etc/creds/password') };
+}
+
+const EXPECTED_VIEW = { password: 'edge-s3cret-value', conf: 'mode=offline-ready', secretFile: 'edge-s3cret-value' };
+
 it('keeps pods running without the master, restarts what dies, and reconciles when the master is back', async () => {
+  const applied = await c().cli(['apply', '-f', '-'], { input: CONFIG });
+  expect(applied.code, describeResult(['apply', '-f', '-'], applied)).toBe(0);
   for (const name of PODS) {
     const r = await c().cli(['apply', '-f', '-'], { input: pod(name) });
     expect(r.code, describeResult(['apply', '-f', '-'], r)).toBe(0);
   }
   for (const name of PODS) await c().waitPodPhase(name, 'Running', 30_000);
+  expect(await configuredView()).toEqual(EXPECTED_VIEW);
+  const configuredUid = String((await c().getPod('configured'))?.metadata?.uid);
   const steadyBefore = fingerprint(await c().podContainers(node, 'steady'));
   expect(steadyBefore.length).toBe(2); // infra + main
   expect(steadyBefore.every((x) => x.running)).toBe(true);
@@ -120,9 +183,23 @@ it('keeps pods running without the master, restarts what dies, and reconciles wh
     for (const x of await appContainers(name)) await docker(nodeEngine(node), ['kill', x.id]);
   }
   for (const name of PODS) expect((await appContainers(name)).filter((x) => x.running)).toHaveLength(0);
+  // The configured pod loses more, as in a reboot: its app container is gone (its env must
+  // be built again from the Secret) and so are its volume files and the secret tmpfs.
+  for (const x of await appContainers('configured')) await docker(nodeEngine(node), ['rm', '-f', x.id]);
+  const agentDir = path.join(c().runDir, `agent-${node.name}`);
+  const podFiles = path.join(agentDir, 'pods', configuredUid);
+  await exec('umount', [path.join(podFiles, 'volumes', 'creds')]);
+  await rm(podFiles, { recursive: true, force: true });
+  // The local copy holds the ConfigMap and the Secret, the Secret never in plaintext.
+  const copy = await readFile(path.join(agentDir, 'desired-pods.pb'));
+  expect(copy.includes(Buffer.from('mode=offline-ready')), 'ConfigMap in the local copy').toBe(true);
+  expect(copy.includes(Buffer.from('edge-s3cret-value')), 'Secret in plaintext in the local copy').toBe(false);
+  expect((await stat(path.join(agentDir, 'desired-pods.pb'))).mode & 0o777).toBe(0o600);
   c().startAgent(node);
   // From the local copy of its desired pods: the master is still down.
   await waitPodsRunningOnNode('the restarted agent to bring its pods back without a master', killedAllAt);
+  // With its env and both volumes rebuilt from the local copy.
+  expect(await configuredView()).toEqual(EXPECTED_VIEW);
   expect(c().masters[0]!.proc.exit).toBeDefined();
 
   // 3. The master comes back: each pod once, Running, restarts counted, no duplicate on the node.
@@ -146,5 +223,6 @@ it('keeps pods running without the master, restarts what dies, and reconciles wh
     expect(all.filter((x) => x.running), `${name}: running containers`).toHaveLength(2);
     expect(new Set(all.map((x) => x.labels['io.orchard.pod.uid'])).size).toBe(1);
   }
-  expect((await c().orchardContainers(node)).filter((x) => x.running)).toHaveLength(4);
+  expect((await c().orchardContainers(node)).filter((x) => x.running)).toHaveLength(2 * PODS.length);
+  expect(await configuredView()).toEqual(EXPECTED_VIEW);
 }, 180_000);
