@@ -13,8 +13,10 @@ import { waitExit } from '../bed/processes';
 
 // Issue 3, edge autonomy: with the master stopped for 60 s running pods are untouched and
 // a killed container is restarted by the agent; an agent restarted while the master is
-// still down brings its pods back from its local copy; when the master is back each pod
-// is there once, Running, with current statuses.
+// still down brings its pods back from its local copy — a pod's env from a Secret and its
+// configMap and secret volumes included, rebuilt after its container and files were gone,
+// the Secret never in plaintext in the copy; when the master is back each pod is there
+// once, Running, with current statuses.
 
 const bed = inject('bed');
 const node = bed.nodes[0];
