@@ -34,6 +34,9 @@ interface Args {
   preload: boolean;
 }
 
+/** How long the CPU of the connected nodes alone is measured before the pods come. */
+const IDLE_WINDOW_MS = 5000;
+
 function parseArgs(argv: string[]): Args {
   const a: Args = { nodes: 1000, pods: 10_000, batch: 100, inflight: 4, ack: false, cpuProf: false, preload: false };
   const num = (v: string | undefined, flag: string) => {
@@ -139,6 +142,13 @@ async function main(): Promise<void> {
     // The scheduler sees nodes through its cache: wait until every Node object exists.
     await waitCount(etcdClient, '/orchard/registry/nodes/', a.nodes, 60_000);
 
+    // What the connected nodes alone cost (heartbeats, lease keep-alives), before any pod.
+    const idle = new CpuWindow({ master: () => masterProc!.pid, etcd: () => etcd.members[0]!.proc!.pid });
+    idle.mark();
+    await new Promise((r) => setTimeout(r, IDLE_WINDOW_MS));
+    idle.mark();
+    const idleCpu = idle.report(IDLE_WINDOW_MS / 1000);
+    say(`${a.nodes} nodes connected, no pods, CPU over ${IDLE_WINDOW_MS / 1000} s: ${idleCpu}`);
     const bound: number[] = [];
     // CPU time of each process between the first and the last binding: where the time goes.
     const cpu = new CpuWindow({ master: () => masterProc!.pid, etcd: () => etcd.members[0]!.proc!.pid });
@@ -202,6 +212,7 @@ async function main(): Promise<void> {
     console.log(`  all bound ${totalS.toFixed(2)} s after the ${a.preload ? 'handover' : 'first Apply'}: ${overall.toFixed(0)} pods/s`);
     console.log(`  first to last binding ${bindS.toFixed(2)} s: ${steady.toFixed(0)} pods/s`);
     console.log(`  all delivered to their nodes' streams ${deliveredS.toFixed(2)} s after the ${a.preload ? 'handover' : 'first Apply'}`);
+    console.log(`  CPU with the nodes connected and no pods (before): ${idleCpu}`);
     console.log(`  CPU between the first and the last binding (% of one core; the machine has ${machineCores()}): ${cpu.report(bindS)}`);
     console.log(`  aim: 2,000 pods/s`);
     const file = await appendResult(

@@ -61,4 +61,28 @@ describe('LeaderElection on a real etcd', () => {
     await registry.stop();
     await m2.stop();
   }, 20_000);
+
+  it('does not lead on an elected event while an older campaign key exists', async () => {
+    const holder = fx.client().election('orchard-leader', 10).campaign('holder');
+    await new Promise<void>((resolve, reject) => {
+      holder.once('elected', () => resolve());
+      holder.once('error', reject);
+    });
+    const m = new LeaderElection(fx.client(), { name: 'm3', ttlSeconds: 2, log, retryDelayMs: 50 });
+    m.start();
+    const campaign = () => (m as unknown as { campaign?: { emit(e: string): boolean; getCampaignKey(): Promise<string> } }).campaign;
+    await until(() => campaign() !== undefined);
+    // Its key must exist before the event is faked: wait until it is in etcd.
+    const key = await campaign()!.getCampaignKey();
+    for (let i = 0; i < 50 && !(await fx.client().get(key).exists()); i++) await new Promise((r) => setTimeout(r, 20));
+    // What the client library did under heavy load: 'elected' while the holder's key lives.
+    campaign()!.emit('elected');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(m.isLeader()).toBe(false);
+    expect(() => m.fence()).toThrow(NotLeaderError);
+    // Once the holder resigns, it leads.
+    await holder.resign();
+    await until(() => m.isLeader());
+    await m.stop();
+  }, 20_000);
 });

@@ -127,9 +127,19 @@ export class LeaderElection {
       const key = await campaign.getCampaignKey();
       const kv = (await this.etcd.get(key).exec()).kvs[0];
       if (!kv || this.campaign !== campaign) throw new Error(`leader key ${key} vanished right after the election`);
+      // The leader is the oldest key of the election. The fence compares only our own key,
+      // so a spurious 'elected' (seen from the client library while another master's key
+      // was still there, under heavy load) must not make this master lead: check here.
+      // Create revisions only grow, so once ours is the oldest it stays so while it exists.
+      const prefix = key.slice(0, key.lastIndexOf('/') + 1);
+      const oldest = (await this.etcd.getAll().prefix(prefix).sort('Create', 'Ascend').limit(1).exec()).kvs[0];
+      if (!oldest || oldest.key.toString() !== key) {
+        throw new Error(`elected while ${oldest ? `${oldest.key.toString()} (${oldest.value.toString()})` : 'no key'} is the oldest of the election`);
+      }
+      if (this.campaign !== campaign) throw new Error('the campaign ended while it was being confirmed');
       this.currentFence = { key, createRevision: kv.create_revision };
     } catch (err) {
-      this.opts.log.warn({ err: (err as Error).message }, 'could not read the leader key; campaigning again');
+      this.opts.log.warn({ err: (err as Error).message }, 'could not confirm the leadership; campaigning again');
       campaign.emit('error', err);
       return;
     }
