@@ -31,12 +31,20 @@ describe('client configuration', () => {
     { name: 'masters not a list', text: 'masters: a:1\n', error: /masters must be a list/ },
     { name: 'CA not PEM', text: 'certificateAuthority: abc\n', error: /certificateAuthority must be a PEM block/ },
     { name: 'not a map', text: '- a\n', error: /must be a map/ },
+    { name: 'a connect timeout that is not a duration', text: 'connectTimeout: soon\n', error: /^f: connectTimeout: invalid duration "soon"/ },
+    { name: 'a connect timeout of zero', text: 'connectTimeout: 0s\n', error: /^f: connectTimeout: it must be more than 0$/ },
+    { name: 'a connect timeout that is a list', text: 'connectTimeout: [1s]\n', error: /^f: connectTimeout must be a duration such as 3s or 500ms$/ },
   ];
   for (const tc of bad) {
     it(`refuses a configuration with ${tc.name}`, () => {
       expect(() => parseClientConfig(tc.text, 'f')).toThrow(tc.error);
     });
   }
+
+  it('reads connectTimeout as a duration (a bare number is seconds)', () => {
+    expect(parseClientConfig('connectTimeout: 1500ms\n', 'f').connectTimeout).toBe('1500ms');
+    expect(parseClientConfig('connectTimeout: 2\n', 'f').connectTimeout).toBe('2');
+  });
 
   const servers: Array<{ name: string; flag?: string; env?: string; configured?: string[]; want: string[] }> = [
     { name: '--server wins', flag: 'f:1', env: 'e:1', configured: ['c:1'], want: ['f:1'] },

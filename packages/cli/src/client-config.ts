@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parseDuration } from './duration';
 
 /**
  * The client configuration: where the masters are and the credentials to prove who we
@@ -13,9 +14,12 @@ export interface ClientConfig {
   certificateAuthority?: string;
   clientCertificate?: string;
   clientKey?: string;
+  /** How long to wait for a connection to one master before trying the next, e.g. "3s". */
+  connectTimeout?: string;
 }
 
-const FIELDS = ['masters', 'certificateAuthority', 'clientCertificate', 'clientKey'] as const;
+const FIELDS = ['masters', 'certificateAuthority', 'clientCertificate', 'clientKey', 'connectTimeout'] as const;
+const PEM_FIELDS = ['certificateAuthority', 'clientCertificate', 'clientKey'] as const;
 
 /** The configuration files in the order they are read; a later file's settings win. */
 export function configFiles(env: (name: string) => string | undefined, flag: string | undefined, home = os.homedir()): Array<{ file: string; required: boolean }> {
@@ -35,16 +39,25 @@ export function parseClientConfig(text: string, file: string): ClientConfig {
     throw new Error(`${file} is not valid YAML: ${(err as Error).message}`, { cause: err });
   }
   if (v === null || v === undefined) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw new Error(`${file} must be a map (masters, certificateAuthority, clientCertificate, clientKey)`);
+  if (typeof v !== 'object' || Array.isArray(v)) throw new Error(`${file} must be a map (${FIELDS.join(', ')})`);
   const out: ClientConfig = {};
   for (const [key, value] of Object.entries(v as Record<string, unknown>)) {
     if (!(FIELDS as readonly string[]).includes(key)) throw new Error(`${file}: unknown setting "${key}" (known: ${FIELDS.join(', ')})`);
     if (key === 'masters') {
       if (!Array.isArray(value) || value.some((m) => typeof m !== 'string')) throw new Error(`${file}: masters must be a list of HOST:PORT`);
       out.masters = value as string[];
+    } else if (key === 'connectTimeout') {
+      const text = typeof value === 'number' ? String(value) : value;
+      if (typeof text !== 'string') throw new Error(`${file}: connectTimeout must be a duration such as 3s or 500ms`);
+      try {
+        if (parseDuration(text) <= 0) throw new Error('it must be more than 0');
+      } catch (err) {
+        throw new Error(`${file}: connectTimeout: ${(err as Error).message}`, { cause: err });
+      }
+      out.connectTimeout = text;
     } else {
       if (typeof value !== 'string' || !value.includes('-----BEGIN')) throw new Error(`${file}: ${key} must be a PEM block`);
-      out[key as Exclude<(typeof FIELDS)[number], 'masters'>] = value;
+      out[key as (typeof PEM_FIELDS)[number]] = value;
     }
   }
   return out;

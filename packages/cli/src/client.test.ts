@@ -19,7 +19,7 @@ import {
   type WatchRequest,
 } from '@orchard/api';
 import { GrpcClusterClient, connectionProblem, parseServers } from './client';
-import { grpcContext } from './context';
+import { connectTimeoutOf, grpcContext } from './context';
 import { run } from './program';
 import { FakeIo } from './testing/fake-cluster';
 
@@ -28,7 +28,12 @@ const web = wrapPod(Pod.fromPartial({ metadata: { name: 'web', namespace: 'defau
 /** A master with canned answers: `web` exists, `slow` never answers in time. */
 function cannedService(name: string, calls: string[]): Partial<ClusterServiceServer> {
   return {
-    apply: (_call, cb) => cb(null, ApplyResponse.fromPartial({ results: [{ object: web, action: 'created' }] })),
+    apply: (call, cb) => {
+      calls.push(`${name}:apply`);
+      // A master that received the write and froze before answering.
+      if (name === 'hangs') return;
+      cb(null, ApplyResponse.fromPartial({ results: [{ object: web, action: 'created' }] }));
+    },
     get: (call: { request: GetRequest }, cb: sendUnaryData<ApiObject>) => {
       calls.push(`${name}:get:${call.request.name}`);
       if (call.request.name === 'web') return cb(null, web);
@@ -38,6 +43,7 @@ function cannedService(name: string, calls: string[]): Partial<ClusterServiceSer
     },
     list: (_call, cb) => {
       calls.push(`${name}:list`);
+      if (name === 'hangs') return;
       cb(null, ListResponse.fromPartial({ items: [web], resourceVersion: '5' }));
     },
     delete: (_call, cb) => cb(null, DeleteResponse.fromPartial({ object: web })),
@@ -59,6 +65,23 @@ async function startServer(name: string, calls: string[]): Promise<{ server: Ser
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
   return { server, addr: `127.0.0.1:${port}` };
+}
+
+/**
+ * A frozen master: the kernel accepts TCP connections (the listen backlog), but nothing
+ * ever answers, not even the handshake. Returns its address and a way to close it.
+ */
+async function frozenAddress(): Promise<{ addr: string; close(): void }> {
+  const sockets: net.Socket[] = [];
+  const s = net.createServer((c) => sockets.push(c));
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return {
+    addr: `127.0.0.1:${(s.address() as net.AddressInfo).port}`,
+    close: () => {
+      for (const c of sockets) c.destroy();
+      s.close();
+    },
+  };
 }
 
 /** An address nothing listens on: bound, then closed. */
@@ -177,6 +200,112 @@ describe('GrpcClusterClient against in-process masters', () => {
       c.close();
     }
   });
+});
+
+describe('GrpcClusterClient with a frozen master first in the list', () => {
+  const calls: string[] = [];
+  let a: { server: Server; addr: string };
+  let hangs: { server: Server; addr: string };
+  let frozen: { addr: string; close(): void };
+  beforeAll(async () => {
+    a = await startServer('a', calls);
+    hangs = await startServer('hangs', calls);
+    frozen = await frozenAddress();
+  });
+  afterAll(() => {
+    a.server.forceShutdown();
+    hangs.server.forceShutdown();
+    frozen.close();
+  });
+
+  const timed = async <T>(fn: () => Promise<T>): Promise<{ value: T | Error; ms: number }> => {
+    const t = Date.now();
+    const value = await fn().catch((e: Error) => e);
+    return { value, ms: Date.now() - t };
+  };
+
+  it('reads through the next master once the connect timeout passes, long before the request timeout', async () => {
+    const c = new GrpcClusterClient({ servers: [frozen.addr, a.addr], timeoutMs: 10_000, connectTimeoutMs: 300 });
+    try {
+      calls.length = 0;
+      const { value, ms } = await timed(() => c.get({ kind: 'pods', namespace: 'default', name: 'web' }));
+      expect(value).toEqual(web);
+      expect(ms).toBeGreaterThanOrEqual(250);
+      expect(ms).toBeLessThan(3000);
+      expect(calls).toEqual(['a:get:web']);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('sends a write to the next master when the first never completed the connection (nothing was sent)', async () => {
+    const c = new GrpcClusterClient({ servers: [frozen.addr, a.addr], timeoutMs: 10_000, connectTimeoutMs: 300 });
+    try {
+      calls.length = 0;
+      const { value, ms } = await timed(() => c.apply({ objects: [], dryRun: false }));
+      expect((value as { results: unknown[] }).results).toHaveLength(1);
+      expect(ms).toBeLessThan(3000);
+      expect(calls).toEqual(['a:apply']);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('asks the next master as well when a connected one has not answered a read within the connect timeout', async () => {
+    const c = new GrpcClusterClient({ servers: [hangs.addr, a.addr], timeoutMs: 10_000, connectTimeoutMs: 300 });
+    try {
+      calls.length = 0;
+      const { value, ms } = await timed(() => c.list({ kind: 'pods', namespace: 'default', allNamespaces: false, labelSelector: '', fieldSelector: '' }));
+      expect((value as { items: unknown[] }).items).toEqual([web]);
+      expect(ms).toBeLessThan(3000);
+      expect(calls).toEqual(['hangs:list', 'a:list']);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('never resends a write a master received and did not answer: it says the write may have been applied', async () => {
+    const c = new GrpcClusterClient({ servers: [hangs.addr, a.addr], timeoutMs: 800, connectTimeoutMs: 300 });
+    try {
+      calls.length = 0;
+      const { value } = await timed(() => c.apply({ objects: [], dryRun: false }));
+      expect(value).toBeInstanceOf(UnavailableError);
+      expect((value as Error).message).toBe(
+        `the request was sent to ${hangs.addr} but no answer within 0.8s; it may or may not have been applied, so it was not sent to another master: check with \`orchard get\` and retry if needed`,
+      );
+      expect(calls).toEqual(['hangs:apply']);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('names the connect timeout when no master completes the connection', async () => {
+    const c = new GrpcClusterClient({ servers: [frozen.addr], timeoutMs: 10_000, connectTimeoutMs: 200 });
+    try {
+      const { value, ms } = await timed(() => c.listMasters());
+      expect(value).toBeInstanceOf(UnavailableError);
+      expect((value as Error).message).toBe(`cannot reach any master (${frozen.addr}: no connection within 0.2s (connect timeout; the master may be frozen or cut off))`);
+      expect(ms).toBeLessThan(2000);
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe('connectTimeoutOf', () => {
+  const cases: Array<[string, string | undefined, string | undefined, number | RegExp]> = [
+    ['default', undefined, undefined, 3000],
+    ['from the configuration', undefined, '1500ms', 1500],
+    ['the flag wins', '1s', '5s', 1000],
+    ['zero refused', '0', undefined, /^invalid --connect-timeout "0": it must be more than 0$/],
+    ['garbage refused', 'soon', undefined, /^invalid duration "soon"/],
+  ];
+  for (const [name, flag, configured, want] of cases) {
+    it(name, () => {
+      if (typeof want === 'number') expect(connectTimeoutOf(flag, configured)).toBe(want);
+      else expect(() => connectTimeoutOf(flag, configured)).toThrow(want);
+    });
+  }
 });
 
 describe('parseServers', () => {

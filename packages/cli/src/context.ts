@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_REQUEST_TIMEOUT_MS, GrpcClusterClient, channelCredentials, parseServers, type ClusterApi, type TokenApi } from './client';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, GrpcClusterClient, channelCredentials, parseServers, type ClusterApi, type TokenApi } from './client';
 import { loadClientConfig, NO_CREDENTIALS } from './client-config';
 import { parseDuration } from './duration';
 import type { Io } from './io';
@@ -13,6 +13,8 @@ export interface GlobalOptions {
   config?: string;
   namespace?: string;
   requestTimeout?: string;
+  /** Time to connect to one master before the next is tried (--connect-timeout). */
+  connectTimeout?: string;
 }
 
 /** What a command runs with: the terminal and a way to reach the cluster. */
@@ -34,6 +36,7 @@ export function grpcContext(io: Io): Context & StreamsContext {
       servers: chooseServers(opts.server, io.env('ORCHARD_SERVER'), config.masters),
       // kubectl: 0 means no timeout; a day stands in for "none".
       timeoutMs: timeout > 0 ? timeout : 86_400_000,
+      connectTimeoutMs: connectTimeoutOf(opts.connectTimeout, config.connectTimeout),
       credentials: channelCredentials({ caPem: config.certificateAuthority, certPem: config.clientCertificate, keyPem: config.clientKey }),
     });
   };
@@ -44,6 +47,16 @@ export function grpcContext(io: Io): Context & StreamsContext {
     // Logs and exec reach the same masters with the same credentials.
     connectStreams: (opts) => new GrpcStreamClient(client(opts).options),
   };
+}
+
+/** The connect timeout: --connect-timeout, else the configuration's connectTimeout, else the default (ms). */
+export function connectTimeoutOf(flag: string | undefined, configured: string | undefined): number {
+  if (flag !== undefined) {
+    const ms = parseDuration(flag);
+    if (ms <= 0) throw new Error(`invalid --connect-timeout "${flag}": it must be more than 0`);
+    return ms;
+  }
+  return configured !== undefined ? parseDuration(configured) : DEFAULT_CONNECT_TIMEOUT_MS;
 }
 
 /** The masters to call: --server, else ORCHARD_SERVER, else the configuration's masters, else the default. */

@@ -26,6 +26,7 @@ export function buildProgram(ctx: Context): Command {
     .option('--config <file>', 'client configuration (masters, CA, client certificate); read after ~/.orchard/config and $ORCHARD_CONFIG')
     .option('-n, --namespace <namespace>', 'the namespace of the request (default: "default")')
     .option('--request-timeout <duration>', 'how long to wait for one answer from a master, e.g. 10s; 0 waits forever', '30s')
+    .option('--connect-timeout <duration>', 'how long to wait for the connection to one master (TCP and TLS handshakes) before trying the next, e.g. 1s (default: connectTimeout of the client configuration, else 3s)')
     .showSuggestionAfterError()
     .exitOverride();
   program.configureOutput({

@@ -1,5 +1,6 @@
 import { Server, ServerCredentials, status as GrpcStatus, type ServerDuplexStream, type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ClusterServiceService, LogChunk, type ExecClientMessage, type ExecServerMessage, type LogsRequest } from '@orchard/api';
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GrpcStreamClient } from './stream-client';
 
@@ -13,6 +14,20 @@ async function master(impl: UntypedServiceImplementation): Promise<{ address: st
 
 function notHere(name: string) {
   return Object.assign(new Error('not here'), { code: GrpcStatus.UNAVAILABLE, details: `node pi1 is not connected to master ${name}` });
+}
+
+/** A frozen master: TCP accepted by the kernel, nothing ever answered. */
+async function frozen(): Promise<{ address: string; stop(): void }> {
+  const held: net.Socket[] = [];
+  const s = net.createServer((c) => held.push(c));
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return {
+    address: `127.0.0.1:${(s.address() as net.AddressInfo).port}`,
+    stop: () => {
+      for (const c of held) c.destroy();
+      s.close();
+    },
+  };
 }
 
 const stops: Array<() => void> = [];
@@ -74,5 +89,41 @@ describe('GrpcStreamClient', () => {
     expect(await call.exitCode).toBe(3);
     client.close();
     expect(out).toBe('start,stdin:data,stdinClose');
+  });
+
+  it('logs and exec: a master that never completes the connection is given up after the connect timeout', async () => {
+    const ice = await frozen();
+    const m2 = await master({
+      logs: (call: ServerWritableStream<LogsRequest, LogChunk>) => {
+        call.write(LogChunk.fromPartial({ data: Buffer.from('from m2\n'), stream: 'stdout' }));
+        call.end();
+      },
+      exec: (call: ServerDuplexStream<ExecClientMessage, ExecServerMessage>) => {
+        const seen: string[] = [];
+        call.on('data', (m: ExecClientMessage) => {
+          seen.push(m.message?.$case ?? '');
+          if (m.message?.$case === 'stdinClose') {
+            call.write({ message: { $case: 'stdout', stdout: Buffer.from(seen.join(',')) } });
+            call.write({ message: { $case: 'exit', exit: { exitCode: 0, error: '' } } });
+            call.end();
+          }
+        });
+      },
+    });
+    stops.push(ice.stop, m2.stop);
+    const client = new GrpcStreamClient({ servers: [ice.address, m2.address], connectTimeoutMs: 200 });
+    const got: string[] = [];
+    const t = Date.now();
+    await client.logs({ namespace: 'default', name: 'web', container: '', follow: false, timestamps: false, previous: false }, (c) => got.push(c.data.toString()));
+    expect(got).toEqual(['from m2\n']);
+    expect(Date.now() - t).toBeLessThan(2000);
+    let out = '';
+    // Input given while the first master is still being waited for reaches the second.
+    const call = client.exec({ namespace: '', name: 'web', container: '', command: ['cat'], tty: false, stdin: true }, { stdout: (d) => (out += d.toString()), stderr: () => undefined });
+    call.stdin(Buffer.from('x'));
+    call.closeStdin();
+    expect(await call.exitCode).toBe(0);
+    expect(out).toBe('start,stdin,stdinClose');
+    client.close();
   });
 });

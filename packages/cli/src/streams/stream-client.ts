@@ -9,6 +9,8 @@ import {
   type LogChunk,
   type LogsRequest,
 } from '@orchard/api';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../client';
+import { waitChannel } from '../channel-ready';
 
 /** Output of a remote command, as it arrives. */
 export interface ExecOutput {
@@ -39,6 +41,8 @@ export interface StreamClientOptions {
   /** Master addresses, tried in order while a master is unavailable or does not hold the pod's node. */
   readonly servers: readonly string[];
   readonly credentials?: ChannelCredentials;
+  /** Time to connect to one master before the next is tried (DEFAULT_CONNECT_TIMEOUT_MS). */
+  readonly connectTimeoutMs?: number;
 }
 
 /** Input kept for a retry on another master until the first answer; past this it is not kept (no retry). */
@@ -66,9 +70,21 @@ export class GrpcStreamClient implements StreamApi {
     return c;
   }
 
+  /** A failure text when addr does not complete the connection within the connect timeout (a frozen master). */
+  private async unreached(addr: string): Promise<string | undefined> {
+    const ms = this.opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    if ((await waitChannel(this.clientFor(addr).getChannel(), Date.now() + ms)) !== 'timeout') return undefined;
+    return `${addr}: no connection within ${ms / 1000}s (connect timeout; the master may be frozen or cut off)`;
+  }
+
   async logs(req: LogsRequest, onChunk: (c: LogChunk) => void, signal?: AbortSignal): Promise<void> {
     const failures: string[] = [];
     for (const addr of this.opts.servers) {
+      const unreached = await this.unreached(addr);
+      if (unreached) {
+        failures.push(unreached);
+        continue;
+      }
       let received = false;
       try {
         await new Promise<void>((resolve, reject) => {
@@ -105,7 +121,8 @@ export class GrpcStreamClient implements StreamApi {
     let stream: ClientDuplexStream<ExecClientMessage, ExecServerMessage> | undefined;
     const failures: string[] = [];
     const send = (m: ExecClientMessage) => {
-      if (!answered && replayable) {
+      // Until a stream is open (connecting to the first master) everything is kept for it.
+      if ((!answered && replayable) || !stream) {
         sent.push(m);
         sentBytes += m.message?.$case === 'stdin' ? m.message.stdin.length : 8;
         if (sentBytes > REPLAY_LIMIT_BYTES) replayable = false;
@@ -113,11 +130,18 @@ export class GrpcStreamClient implements StreamApi {
       stream?.write(m);
     };
     const exitCode = new Promise<number>((resolve, reject) => {
-      const attempt = (i: number) => {
+      const attempt = async (i: number) => {
         const addr = this.opts.servers[i];
         if (addr === undefined) {
           reject(new UnavailableError(failures.length === 1 ? failures[0]!.replace(/^[^ ]+ /, '') : `no master could serve the request (${failures.join('; ')})`));
           return;
+        }
+        // Nothing was sent to a master that never completed the connection: try the next.
+        const unreached = await this.unreached(addr);
+        if (cancelled) return resolve(130);
+        if (unreached) {
+          failures.push(unreached);
+          return void attempt(i + 1);
         }
         const s = (stream = this.clientFor(addr).exec(new Metadata()));
         let code: number | undefined;
@@ -137,14 +161,14 @@ export class GrpcStreamClient implements StreamApi {
           if (cancelled) return resolve(130);
           if (err.code === GrpcStatus.UNAVAILABLE && !answered && replayable) {
             failures.push(`${addr}: ${err.details || err.message}`);
-            attempt(i + 1);
+            void attempt(i + 1);
             return;
           }
           reject(fromServiceError(err));
         });
         for (const m of sent) s.write(m);
       };
-      attempt(0);
+      void attempt(0);
     });
     return {
       stdin: (data) => send({ message: { $case: 'stdin', stdin: data } }),
