@@ -67,6 +67,17 @@ describe('parseMasterFlags', () => {
   });
 });
 
+describe('--insecure-registry', () => {
+  it('collects registries from repeated and comma-separated flags, without duplicates', () => {
+    const f = parseMasterFlags(['node', 'orchard-master', '--insecure-registry', '10.0.0.5:5000,Registry.LAN', '--insecure-registry', '10.0.0.5:5000', '--insecure-registry', '[fd00::1]:5000', '--insecure-registry', '192.168.77.0/24']);
+    expect(f.insecureRegistries).toEqual(['10.0.0.5:5000', 'registry.lan', '[fd00::1]:5000', '192.168.77.0/24']);
+  });
+
+  it('refuses a URL', () => {
+    expect(() => parseMasterFlags(['node', 'orchard-master', '--insecure-registry', 'http://10.0.0.5:5000'], { throwOnError: true })).toThrow(/expected HOST\[:PORT\]/);
+  });
+});
+
 describe('--config', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'orchard-master-flags-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

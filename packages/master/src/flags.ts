@@ -34,6 +34,8 @@ export interface MasterFlags {
   readonly encryptionConfig?: string;
   /** Lifetime of the node certificates this master signs (join and renewal). */
   readonly nodeCertValidityMs?: number;
+  /** Registries ("host:port" or an IPv4 CIDR) asked over plain HTTP when the scheduler looks up image platforms. */
+  readonly insecureRegistries?: readonly string[];
   readonly logLevel: string;
 }
 
@@ -87,6 +89,17 @@ function parseFraction(value: string): number {
   return n;
 }
 
+/** Adds the comma-separated registries of one --insecure-registry to those before it. */
+function collectRegistries(value: string, previous: string[] = []): string[] {
+  const out = [...previous];
+  for (const r of value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+    const cidr = /^\d+\.\d+\.\d+\.\d+\/\d{1,2}$/.test(r) && Number(r.split('/')[1]) <= 32;
+    if (!cidr && !/^(?:[a-z0-9.-]+|\[[0-9a-f:]+\])(?::[0-9]{1,5})?$/.test(r)) throw new InvalidArgumentError(`expected HOST[:PORT] or an IPv4 CIDR (e.g. 10.0.0.5:5000, 192.168.1.0/24), got "${r}"`);
+    if (!out.includes(r)) out.push(r);
+  }
+  return out;
+}
+
 function parseLevel(value: string): string {
   const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
   if (!levels.includes(value)) throw new InvalidArgumentError(`expected one of ${levels.join(', ')}`);
@@ -114,6 +127,7 @@ export function masterCommand(): Command {
     .option('--server-secret-file <file>', "file holding the cluster's server secret, which opens the CA stored in etcd (default: <data-dir>/server-secret, created on the first start)")
     .option('--encryption-config <file>', 'YAML keys for Secrets at rest: current: ID and keys: {ID: base64 of 32 bytes}; for rotation (default: a key derived from the server secret)')
     .option('--node-cert-validity <duration>', 'lifetime of the node certificates this master signs at join and renewal, s, m, h or d, e.g. 720h (default: 2160h, 90 days; agents renew once a third of it remains)', parseCertValidity)
+    .option('--insecure-registry <host:port|cidr>', 'registry the scheduler asks over plain HTTP for the platforms of an image (HOST:PORT, or an IPv4 CIDR for any registry in it), as Docker\'s setting of that name; comma-separated or repeated (loopback registries always are)', collectRegistries)
     .option('--audit-log <file>', 'where mutating calls are recorded, one JSON line each; - for stderr (default: <data-dir>/audit.log)')
     .option('--log-level <level>', 'trace, debug, info, warn, error', parseLevel, process.env.ORCHARD_LOG_LEVEL ?? 'info');
 }
@@ -143,6 +157,7 @@ export function parseMasterFlags(argv: readonly string[], opts: { throwOnError?:
     auditLog?: string;
     encryptionConfig?: string;
     nodeCertValidity?: number;
+    insecureRegistry?: string[];
     logLevel: string;
   }>();
   let nodeGracePeriodMs: number;
@@ -176,6 +191,7 @@ export function parseMasterFlags(argv: readonly string[], opts: { throwOnError?:
     auditLog: o.auditLog,
     encryptionConfig: o.encryptionConfig,
     nodeCertValidityMs: o.nodeCertValidity,
+    insecureRegistries: o.insecureRegistry,
     logLevel: o.logLevel,
   };
 }

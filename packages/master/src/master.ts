@@ -38,6 +38,7 @@ import { Informer } from './store/cache';
 import { ObjectStore } from './store/object-store';
 import { PodsByNode } from './store/pods-by-node';
 import { PodConfigObjects } from './nodes/pod-references';
+import { registryPlatforms } from './images/registry-platforms';
 import { VERSION } from './version';
 
 export interface MasterDeps {
@@ -126,7 +127,9 @@ export class Master {
       { etcd, store, clock, ids, log: log.child({ component: 'security' }), masters, cachedNode: (name) => nodes.peek(`nodes/${name}`) !== undefined, reencryptSecrets: () => reencryption.run() },
     ));
 
-    this.scheduler = new Scheduler({ store, pods, nodes, podsByNode, clock, log: log.child({ component: 'scheduler' }), fence, place: (p, s) => findPlacement(p, s) });
+    // Image platforms from registries (the architecture filter); resolved off the scheduling loop.
+    const fromRegistries = registryPlatforms({ nodes, secrets, clock, log: log.child({ component: 'image-platforms' }), insecureRegistries: flags.insecureRegistries ?? [] });
+    this.scheduler = new Scheduler({ store, pods, nodes, podsByNode, clock, log: log.child({ component: 'scheduler' }), fence, place: (p, s) => findPlacement(p, s), registryPlatforms: fromRegistries });
     this.lifecycle = new NodeLifecycle({ etcd, store, nodes, clock, log: log.child({ component: 'node-lifecycle' }), fence });
     this.nodeControllers = new NodeControllers({
       store,

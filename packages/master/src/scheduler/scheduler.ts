@@ -16,6 +16,7 @@ import type { Informer } from '../store/cache';
 import type { Fence } from '../store/fence';
 import type { ObjectStore } from '../store/object-store';
 import type { PodsByNode } from '../store/pods-by-node';
+import type { RegistryPlatforms } from '../images/pod-image-gate';
 import type { ClusterSnapshot, NodeInfo, Placement } from './framework/types';
 import { SchedulingQueue } from './queue';
 import { buildSnapshot, isTerminal, withPod } from './snapshot';
@@ -51,6 +52,8 @@ export interface SchedulerDeps {
   fence(): Fence;
   /** The placement algorithm (findPlacement; a fake in tests). */
   place(pod: Pod, snapshot: ClusterSnapshot): Placement;
+  /** Image platforms from registries; without it only what nodes report is known. */
+  readonly registryPlatforms?: RegistryPlatforms;
 }
 
 /**
@@ -99,7 +102,13 @@ export class Scheduler {
     onDelete: () => this.nodeChanged(),
   };
 
-  constructor(private readonly deps: SchedulerDeps) {}
+  /** The registry's answers as the placement snapshot reads them. */
+  private readonly registryPlatforms: ClusterSnapshot['registryPlatforms'];
+
+  constructor(private readonly deps: SchedulerDeps) {
+    const registry = deps.registryPlatforms;
+    this.registryPlatforms = registry && ((image) => registry.platforms(image));
+  }
 
   /** Starts scheduling (when this master becomes the leader). */
   start(): void {
@@ -149,7 +158,16 @@ export class Scheduler {
       this.queue.forget(key);
       return;
     }
-    if (!metaOf(o).deletionTimestamp) this.queue.add(key);
+    if (!metaOf(o).deletionTimestamp) this.enqueue(key, p);
+  }
+
+  /** Queues a pending pod, once its images' platforms are resolved or the bounded wait is over. */
+  private enqueue(key: string, pod: Pod): void {
+    const wait = this.deps.registryPlatforms?.admit(pod);
+    if (!wait) return this.queue.add(key);
+    const queue = this.queue;
+    // A stopped or restarted scheduler has a new queue: this term's pods are not its business.
+    void wait.then(() => queue.add(key));
   }
 
   private nodeChanged(): void {
@@ -218,7 +236,7 @@ export class Scheduler {
       const pod = cached && podOf(cached);
       // Gone, bound meanwhile, being deleted, or already being bound: nothing to do.
       if (!cached || !pod || pod.spec?.nodeName || metaOf(cached).deletionTimestamp || this.assumed.has(key)) continue;
-      const placement = this.deps.place(pod, { nodes: infos, imagePlatforms });
+      const placement = this.deps.place(pod, { nodes: infos, imagePlatforms, registryPlatforms: this.registryPlatforms });
       if (placement.ok) {
         const i = indexOf.get(placement.nodeName);
         if (i !== undefined) infos[i] = withPod(infos[i]!, pod);

@@ -41,6 +41,11 @@ export interface ClusterSnapshot {
    * does not restrict placement.
    */
   readonly imagePlatforms?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Platforms of an image as its registry says (same form and meaning as imagePlatforms;
+   * undefined or empty: unknown). Merged with imagePlatforms: an image provides both.
+   */
+  readonly registryPlatforms?: (image: string) => readonly string[] | undefined;
 }
 
 /** Either the chosen node, or why no node fits (one reason per rejected node). */

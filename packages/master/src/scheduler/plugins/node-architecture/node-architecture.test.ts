@@ -39,6 +39,26 @@ describe('NodeArchitecture', () => {
     expect(status.reasons).toEqual(reasons);
   });
 
+  const registry = new Map<string, string[]>([
+    ['reg.example/arm64-only:1', ['linux/arm64']],
+    ['multi:1', ['linux/arm64']],
+    ['amd64-only:1', ['linux/arm64']],
+    ['reg.example/unknown:1', []],
+  ]);
+  const registryCases = [
+    { name: 'registry-only arm64 image fits a Pi 4', images: ['reg.example/arm64-only:1'], node: pi4, reasons: [] },
+    { name: 'registry-only arm64 image never goes to a PC', images: ['reg.example/arm64-only:1'], node: pc, reasons: [ErrReason] },
+    { name: 'an image the registry could not resolve does not filter', images: ['reg.example/unknown:1'], node: pc, reasons: [] },
+    { name: 'an image the registry never heard of does not filter', images: ['reg.example/other:1'], node: pc, reasons: [] },
+    { name: 'local and registry platforms add up', images: ['amd64-only:1'], node: pi4, reasons: [] },
+    { name: 'registry alone, no node reports', images: ['reg.example/arm64-only:1'], node: pc, reasons: [ErrReason], local: false },
+  ];
+  it.each(registryCases)('registry: $name', ({ images, node, reasons, local }) => {
+    const n = makeNode({ name: 'n1', ...node });
+    const snapshot = { nodes: [n], imagePlatforms: local === false ? undefined : imagePlatforms, registryPlatforms: (i: string) => registry.get(i) };
+    expect(runFilter(nodeArchitecture(), makePod({ images }), n, snapshot).reasons).toEqual(reasons);
+  });
+
   it('does nothing without image platforms in the snapshot', () => {
     const n = makeNode({ name: 'n1', ...pi4 });
     expect(runFilter(nodeArchitecture(), makePod({ images: ['amd64-only:1'] }), n).reasons).toEqual([]);

@@ -37,11 +37,14 @@ export function podImages(pod: Pod): string[] {
 }
 
 function preFilter(pod: Pod, ctx: CycleContext): ArchitectureState | typeof SKIP {
-  const known = ctx.snapshot.imagePlatforms;
-  if (!known) return SKIP;
+  const { imagePlatforms: known, registryPlatforms: fromRegistry } = ctx.snapshot;
+  if (!known && !fromRegistry) return SKIP;
   const images: Platform[][] = [];
   for (const image of podImages(pod)) {
-    const platforms = known.get(image);
+    const local = known?.get(image);
+    const remote = fromRegistry?.(image);
+    // A name both made on a node and served by a registry runs as either: it provides both.
+    const platforms = local?.length && remote?.length ? [...new Set([...local, ...remote])] : local?.length ? local : remote;
     if (platforms && platforms.length > 0) images.push(platforms.map(parsePlatform));
   }
   if (images.length === 0) return SKIP;
@@ -50,9 +53,10 @@ function preFilter(pod: Pod, ctx: CycleContext): ArchitectureState | typeof SKIP
 
 /**
  * Never places a pod on a node whose platform one of its images does not provide, so an
- * "exec format error" cannot happen at run time. Images whose platforms are unknown (not in
- * snapshot.imagePlatforms) do not restrict placement, nor do nodes that have not reported
- * their architecture.
+ * "exec format error" cannot happen at run time. An image's platforms come from the nodes
+ * that report it (snapshot.imagePlatforms) and from its registry (snapshot.registryPlatforms).
+ * Images whose platforms are unknown to both do not restrict placement, nor do nodes that
+ * have not reported their architecture.
  */
 export function nodeArchitecture(): FilterPlugin<ArchitectureState> {
   return {
