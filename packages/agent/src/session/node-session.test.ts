@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import net from 'node:net';
 import { Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
 import pino from 'pino';
 import {
@@ -12,7 +13,7 @@ import {
   type PodStatusUpdate,
 } from '@orchard/api';
 import { FakeClock } from '../pods/fake-clock';
-import { NodeSession } from './node-session';
+import { NodeSession, grpcStreamFactory } from './node-session';
 import { reconnectDelay } from './reconnect-delay';
 
 /** A master stand-in on a loopback port that records what agents send. */
@@ -58,6 +59,51 @@ const waitFor = async (cond: () => boolean, ms = 5_000) => {
     await new Promise((r) => setTimeout(r, 10));
   }
 };
+
+/**
+ * A TCP relay in front of a master that can freeze: once frozen it passes nothing either
+ * way but keeps every connection open, as a SIGSTOPped master's kernel does (new
+ * connections are accepted and never answered).
+ */
+class FreezableRelay {
+  private readonly server: net.Server;
+  private readonly sockets: net.Socket[] = [];
+  private frozen = false;
+  port = 0;
+
+  constructor(private readonly targetPort: number) {
+    this.server = net.createServer((client) => {
+      this.sockets.push(client);
+      if (this.frozen) return;
+      const upstream = net.connect(this.targetPort, '127.0.0.1');
+      this.sockets.push(upstream);
+      const pass = (from: net.Socket, to: net.Socket) => from.on('data', (d) => !this.frozen && to.write(d));
+      pass(client, upstream);
+      pass(upstream, client);
+      const end = () => {
+        if (this.frozen) return;
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('close', end).on('error', () => undefined);
+      upstream.on('close', end).on('error', () => undefined);
+    });
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.port = (this.server.address() as net.AddressInfo).port;
+  }
+
+  freeze(): void {
+    this.frozen = true;
+  }
+
+  stop(): void {
+    for (const s of this.sockets) s.destroy();
+    this.server.close();
+  }
+}
 
 const desired: DesiredPods = DesiredPods.fromPartial({
   pods: [Pod.fromPartial({ metadata: { name: 'web', namespace: 'default', uid: 'u1' } })],
@@ -153,6 +199,52 @@ describe('NodeSession', () => {
     clock.advance(1_000);
     await waitFor(() => s.connected);
     expect(good.of('hello')).toHaveLength(1);
+  });
+
+  it('moves to the next master within seconds when its master freezes (no answer, not even to pings)', async () => {
+    const welcome = (name: string) => (call: ServerDuplexStream<AgentMessage, MasterMessage>) =>
+      call.write({ message: { $case: 'welcome', welcome: { masterName: name, heartbeatIntervalMs: 100 } } });
+    const first = new FakeMaster(welcome('m1'));
+    const second = new FakeMaster(welcome('m2'));
+    await first.start();
+    await second.start();
+    const relay = new FreezableRelay(first.port);
+    await relay.start();
+    cleanups.push(() => first.stop(), () => second.stop(), () => relay.stop());
+    const { s } = session([`127.0.0.1:${relay.port}`, `127.0.0.1:${second.port}`], {
+      connect: grpcStreamFactory(undefined, { timeMs: 200, timeoutMs: 300 }),
+    });
+    s.start();
+    await waitFor(() => first.of('heartbeat').length >= 1);
+    relay.freeze();
+    const frozenAt = Date.now();
+    await waitFor(() => second.of('hello').length === 1 && s.connected, 5_000);
+    // Ping every 200 ms, 300 ms to answer, then the first reconnect delay (20 ms here).
+    expect(Date.now() - frozenAt).toBeLessThan(2_000);
+    // The statuses are reported to the new master.
+    await waitFor(() => second.of('podStatus').length === 1);
+  });
+
+  it('gives up on a master that accepts TCP but never completes the connection, after the connect timeout', async () => {
+    // The kernel of a frozen master: connections accepted, never answered.
+    const held: net.Socket[] = [];
+    const frozen = net.createServer((c) => held.push(c));
+    await new Promise<void>((r) => frozen.listen(0, '127.0.0.1', r));
+    const good = new FakeMaster((call) => {
+      call.write({ message: { $case: 'welcome', welcome: { masterName: 'm2', heartbeatIntervalMs: 10_000 } } });
+    });
+    await good.start();
+    cleanups.push(() => good.stop(), () => {
+      for (const c of held) c.destroy();
+      frozen.close();
+    });
+    const { s } = session([`127.0.0.1:${(frozen.address() as net.AddressInfo).port}`, `127.0.0.1:${good.port}`], { connectTimeoutMs: 300 });
+    const started = Date.now();
+    s.start();
+    await waitFor(() => s.connected, 5_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(held.length).toBeGreaterThanOrEqual(1);
   });
 
   it('does not send pod status while disconnected', async () => {

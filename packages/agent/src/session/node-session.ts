@@ -1,4 +1,4 @@
-import { credentials as grpcCredentials, type ChannelCredentials, type ClientDuplexStream } from '@grpc/grpc-js';
+import { connectivityState, credentials as grpcCredentials, type ChannelCredentials, type ClientDuplexStream } from '@grpc/grpc-js';
 import {
   NodeServiceClient,
   type AgentMessage,
@@ -18,7 +18,28 @@ import { DEFAULT_RECONNECT, reconnectDelay, type ReconnectPolicy } from './recon
 export type StreamFactory = (address: string) => {
   stream: ClientDuplexStream<AgentMessage, MasterMessage>;
   close(): void;
+  /** True once the transport is connected (TCP and TLS handshakes done); absent: unknown. */
+  connected?(): boolean;
 };
+
+/** How the transport notices a master that stopped answering (HTTP/2 pings). */
+export interface KeepaliveOptions {
+  /** A ping this often, with or without traffic. */
+  timeMs: number;
+  /** A ping unanswered this long drops the connection. */
+  timeoutMs: number;
+}
+
+/**
+ * A ping every half second, given 1.5 s to come back: a frozen or cut-off master is
+ * noticed within 2 s, before the node's lease (the grace period, 4 s by default, counted
+ * from the last heartbeat) can run out, so the agent is on another master before its node
+ * could be marked NotReady. The answer time is what a false alarm depends on (a master
+ * stalled by a burst of work); a false alarm costs only a reconnect: the lease is not
+ * revoked when a stream ends. A ping is a few bytes; masters (grpc-js) do not limit how
+ * often clients ping.
+ */
+export const DEFAULT_KEEPALIVE: KeepaliveOptions = { timeMs: 500, timeoutMs: 1_500 };
 
 /**
  * The default transport: one gRPC channel per master address, kept alive with pings.
@@ -26,7 +47,7 @@ export type StreamFactory = (address: string) => {
  * certificate) the channel is rebuilt with them. The agent passes mutual-TLS credentials
  * (session/credentials.ts); plaintext is for in-process tests.
  */
-export function grpcStreamFactory(credentials: () => ChannelCredentials = plaintext()): StreamFactory {
+export function grpcStreamFactory(credentials: () => ChannelCredentials = plaintext(), keepalive: KeepaliveOptions = DEFAULT_KEEPALIVE): StreamFactory {
   const clients = new Map<string, NodeServiceClient>();
   const usedCredentials = new Map<string, ChannelCredentials>();
   return (address) => {
@@ -39,10 +60,10 @@ export function grpcStreamFactory(credentials: () => ChannelCredentials = plaint
     if (!client) {
       usedCredentials.set(address, creds);
       client = new NodeServiceClient(address, creds, {
-        // A master that vanished without closing TCP (power cut, partition) is noticed
-        // within about 30 s instead of never.
-        'grpc.keepalive_time_ms': 20_000,
-        'grpc.keepalive_timeout_ms': 10_000,
+        // A master that stopped answering without closing TCP (frozen, power cut,
+        // partition) is noticed within seconds instead of never.
+        'grpc.keepalive_time_ms': keepalive.timeMs,
+        'grpc.keepalive_timeout_ms': keepalive.timeoutMs,
         'grpc.keepalive_permit_without_calls': 1,
         // Reconnect timing is the session's (reconnect-delay.ts), not the channel's.
         'grpc.initial_reconnect_backoff_ms': 200,
@@ -57,6 +78,7 @@ export function grpcStreamFactory(credentials: () => ChannelCredentials = plaint
         c.close();
         clients.delete(address);
       },
+      connected: () => c.getChannel().getConnectivityState(false) === connectivityState.READY,
     };
   };
 }
@@ -89,6 +111,8 @@ export interface NodeSessionOptions {
   onStreamMessage?: (m: StreamMessage) => void;
   /** The node stream's send buffer drained after sendStreamOutput returned false. */
   onDrain?: () => void;
+  /** How long a master may take to complete the connection before the next is tried (CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs?: number;
 }
 
 /** The master's messages about logs and exec sessions. */
@@ -96,6 +120,13 @@ export type StreamMessage = Extract<NonNullable<MasterMessage['message']>, { $ca
 
 /** How long a master may take to answer Hello with Welcome. */
 const WELCOME_TIMEOUT_MS = 15_000;
+
+/**
+ * How long the connection to a master (TCP and TLS handshakes) may take. A frozen master's
+ * kernel accepts TCP but nothing completes the handshake: without this the agent would wait
+ * for the welcome timeout before trying the next master.
+ */
+export const CONNECT_TIMEOUT_MS = 3_000;
 
 /** A stream up this long counts as a success for the reconnect back-off. */
 const STABLE_STREAM_MS = 10_000;
@@ -236,7 +267,16 @@ export class NodeSession {
     const welcomeTimer = this.opts.clock.setTimeout(() => {
       if (!entry.welcomed) onEnd(new Error(`master ${address} sent no welcome within ${WELCOME_TIMEOUT_MS} ms`));
     }, WELCOME_TIMEOUT_MS);
-    conn.stream.on('data', () => entry.welcomed && welcomeTimer.cancel());
+    // A master that has not even completed the connection by now is frozen or cut off.
+    const connectMs = this.opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+    const connectTimer = this.opts.clock.setTimeout(() => {
+      if (!entry.welcomed && conn.connected?.() === false) onEnd(new Error(`master ${address}: no connection within ${connectMs} ms (connect timeout)`));
+    }, connectMs);
+    conn.stream.on('data', () => {
+      if (!entry.welcomed) return;
+      welcomeTimer.cancel();
+      connectTimer.cancel();
+    });
   }
 
   private onMessage(entry: NonNullable<NodeSession['current']>, address: string, msg: MasterMessage): void {
