@@ -32,6 +32,16 @@ describe('EtcdNodeLeases on a real etcd', () => {
     await expect(silent.renew()).rejects.toThrow(/expired/);
   }, 15_000);
 
+  it('reports nothing for a lease released while its keep-alive was under way, even an expired one', async () => {
+    const l = await leases.grant('woken', 2);
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(await exists('woken')).toBe(false);
+    // The stream ends while the keep-alive is out: no error, so no new lease is granted.
+    const renewing = l.renew();
+    l.release();
+    await expect(renewing).resolves.toBeUndefined();
+  }, 10_000);
+
   it('does not renew a released lease', async () => {
     const l = await leases.grant('released', 5);
     l.release();

@@ -54,7 +54,16 @@ export class EtcdNodeLeases implements NodeLeases {
     return {
       renew: async () => {
         if (released) throw new Error(`the lease of node ${nodeName} was released`);
-        await this.keepAlive(id, nodeName);
+        try {
+          await this.keepAlive(id, nodeName);
+        } catch (err) {
+          // Released while the keep-alive was under way: the stream ended (a master that was
+          // frozen reads its last heartbeats and the stream's end at once, on waking). The
+          // node's liveness may already be another master's lease by now; a failure here
+          // would make the node service grant a new lease and take the node's key from it.
+          if (released) return;
+          throw err;
+        }
       },
       release: () => {
         released = true;
