@@ -10,6 +10,10 @@
  * eviction timeout; an agent per node, mutual TLS). Swarm: `swarm init` on the first node's dockerd, the two others join as workers;
  * a service with N replicas. In both, the node cut off is a worker holding replicas, and the
  * clock runs from the cut until N replicas run again, none of them on the cut node.
+ * Orchard's containers figure is Docker's start time of the last replacement container
+ * (polling adds up to a few hundred ms on a busy machine); each round also prints where the
+ * time went, from the master's log: the lease expiring (Ready=Unknown), the NoExecute
+ * taint, the evictions and the bindings.
  * Needs root and a build (bash test/bed/prepare.sh).
  */
 import { execSync } from 'node:child_process';
@@ -86,6 +90,27 @@ async function runningOn(node: SimNode, label: string): Promise<string[]> {
   return r.stdout.split('\n').filter(Boolean);
 }
 
+/** Docker's times (epoch ms) of each pod's containers on a node: its infra container created, its main container started. */
+async function containerTimes(node: SimNode): Promise<Map<string, { infraCreated?: number; mainStarted?: number }>> {
+  const engine = nodeEngine(node);
+  const ids = (await docker(engine, ['ps', '-q', '--filter', 'label=io.orchard.pod.name', '--filter', 'status=running'], { timeoutMs: 10_000 })).stdout.split('\n').filter(Boolean);
+  const out = new Map<string, { infraCreated?: number; mainStarted?: number }>();
+  if (ids.length === 0) return out;
+  const format = '{{index .Config.Labels "io.orchard.pod.name"}} {{index .Config.Labels "io.orchard.container.name"}} {{.Created}} {{.State.StartedAt}}';
+  const r = await docker(engine, ['inspect', '--format', format, ...ids], { timeoutMs: 10_000 });
+  // RFC 3339 with nanoseconds: keep milliseconds for Date.parse.
+  const ms = (t: string | undefined) => Date.parse(String(t).replace(/(\.\d{3})\d*/, '$1'));
+  for (const line of r.stdout.split('\n').filter(Boolean)) {
+    const [pod, container, created, started] = line.split(' ');
+    if (!pod) continue;
+    const entry = out.get(pod) ?? {};
+    if (container === 'POD' && !Number.isNaN(ms(created))) entry.infraCreated = ms(created);
+    if (container === 'main' && !Number.isNaN(ms(started))) entry.mainStarted = ms(started);
+    out.set(pod, entry);
+  }
+  return out;
+}
+
 async function podsByNode(cli: Cli): Promise<Map<string, { node: string; phase: string; uid: string }>> {
   const r = await cli(['get', 'pods', '-o', 'json']);
   if (r.code !== 0) throw new Error(describeResult(['get', 'pods', '-o', 'json'], r));
@@ -115,24 +140,40 @@ async function orchardRound(nodes: SimNode[], n: number): Promise<{ containersMs
     say(`Orchard: cutting ${victim.name} off (${moved.length} pod(s): ${moved.join(', ')})`);
 
     const t0 = performance.now();
+    const t0Wall = Date.now();
     cut = victim;
     await cutLink(victim);
     await cluster.stopAgent(victim, 'SIGKILL');
-    let containersMs = 0;
-    let apiMs = 0;
+    // Two independent pollers, so that a slow CLI call does not delay the container check;
+    // the containers' figure is then taken from Docker's own start times, not from when
+    // the poller happened to look.
     const deadline = Date.now() + RUN_TIMEOUT_MS;
-    while (!containersMs || !apiMs) {
-      if (Date.now() > deadline) throw new Error(`Orchard: pods of ${victim.name} not running elsewhere after ${RUN_TIMEOUT_MS} ms`);
-      if (!containersMs) {
+    const containersSeen = (async () => {
+      for (;;) {
+        if (Date.now() > deadline) throw new Error(`Orchard: containers of ${victim.name}'s pods not running elsewhere after ${RUN_TIMEOUT_MS} ms`);
         const elsewhere = new Set((await Promise.all(others.map((o) => runningOn(o, 'io.orchard.container.name=main')))).flat());
-        if (moved.every((m) => elsewhere.has(m))) containersMs = performance.now() - t0;
+        if (moved.every((m) => elsewhere.has(m))) return performance.now() - t0;
+        await sleep(POLL_MS);
       }
-      if (!apiMs) {
+    })();
+    const apiSeen = (async () => {
+      for (;;) {
+        if (Date.now() > deadline) throw new Error(`Orchard: pods of ${victim.name} not Running elsewhere after ${RUN_TIMEOUT_MS} ms`);
         const now = await podsByNode(cli);
-        if (moved.every((m) => now.get(m)?.phase === 'Running' && now.get(m)?.node !== victim.name && now.get(m)?.uid !== before.get(m)?.uid)) apiMs = performance.now() - t0;
+        if (moved.every((m) => now.get(m)?.phase === 'Running' && now.get(m)?.node !== victim.name && now.get(m)?.uid !== before.get(m)?.uid)) return performance.now() - t0;
+        await sleep(POLL_MS);
       }
-      await sleep(POLL_MS);
-    }
+    })();
+    const [seenMs, apiMs] = await Promise.all([containersSeen, apiSeen]);
+    const times = await Promise.all(others.map((o) => containerTimes(o)));
+    const timesOf = (m: string) => times.map((byPod) => byPod.get(m)).find((t) => t?.mainStarted !== undefined);
+    const startTimes = moved.map((m) => timesOf(m)?.mainStarted);
+    const infraTimes = moved.map((m) => timesOf(m)?.infraCreated);
+    // Docker's start time of the last replacement; the poller's time if Docker did not say.
+    const containersMs = startTimes.every((t) => t !== undefined) ? Math.max(...(startTimes as number[])) - t0Wall : seenMs;
+    const firstInfra = infraTimes.every((t) => t !== undefined) ? `${((Math.min(...(infraTimes as number[])) - t0Wall) / 1000).toFixed(2)} s` : '?';
+    const phases = await timeline(cluster.runDir, victim.name, moved, t0Wall);
+    say(`Orchard timeline after the cut: ${phases.text}; first replacement infra container created ${firstInfra}, last replacement container started ${(containersMs / 1000).toFixed(2)} s (seen by polling ${(seenMs / 1000).toFixed(2)} s); API Running ${(apiMs / 1000).toFixed(2)} s`);
     return { containersMs, apiMs };
   } finally {
     if (cut) {
@@ -143,6 +184,39 @@ async function orchardRound(nodes: SimNode[], n: number): Promise<{ containersMs
     }
     await cluster.teardown();
   }
+}
+
+/**
+ * Where the time of one Orchard round went, from the master's log (ms after the cut):
+ * the node's lease expiring (Ready=Unknown), its NoExecute taint, the evictions and the
+ * bindings of the replacements.
+ */
+async function timeline(runDir: string, victim: string, moved: string[], t0Wall: number): Promise<{ text: string }> {
+  const lines: Array<Record<string, unknown>> = [];
+  for (const f of await fs.readdir(runDir)) {
+    if (!/^master-.*\.log$/.test(f)) continue;
+    for (const l of (await fs.readFile(path.join(runDir, f), 'utf8')).split('\n')) {
+      try {
+        lines.push(JSON.parse(l) as Record<string, unknown>);
+      } catch {
+        // Not a log record.
+      }
+    }
+  }
+  const after = (pred: (r: Record<string, unknown>) => boolean, last = false): string => {
+    const times = lines.filter((r) => typeof r.time === 'number' && r.time >= t0Wall && pred(r)).map((r) => (r.time as number) - t0Wall);
+    if (times.length === 0) return '?';
+    return `${((last ? Math.max(...times) : Math.min(...times)) / 1000).toFixed(2)} s`;
+  };
+  const names = new Set(moved.map((m) => `default/${m}`));
+  const text = [
+    `Ready=Unknown ${after((r) => r.node === victim && String(r.msg).includes('Ready=Unknown'))}`,
+    `tainted ${after((r) => r.node === victim && String(r.msg).includes('lifecycle taints updated'))}`,
+    `evicted ${after((r) => r.node === victim && String(r.msg).startsWith('pod evicted') && names.has(String(r.pod)), true)}`,
+    // A burst is logged as one "pods bound" record.
+    `bound ${after((r) => (String(r.msg) === 'pod bound' && names.has(String(r.pod))) || String(r.msg) === 'pods bound', true)}`,
+  ].join(', ');
+  return { text };
 }
 
 function count(pods: Map<string, { node: string }>, node: string): number {
@@ -225,11 +299,16 @@ async function appendResult(line: string): Promise<string> {
     await fs.appendFile(file, `${HEADER}${line}\n`);
     return file;
   }
+  // The row goes at the end of the section's first table (notes may follow the table).
   const start = text.indexOf(heading);
-  const nextSection = text.indexOf('\n## ', start + heading.length);
-  const end = nextSection < 0 ? text.length : nextSection;
-  const section = text.slice(start, end).replace(/\n*$/, '\n');
-  await fs.writeFile(file, text.slice(0, start) + section + `${line}\n` + (nextSection < 0 ? '' : text.slice(nextSection)));
+  const tableStart = text.indexOf('\n|', start);
+  let at = tableStart + 1;
+  while (text.startsWith('|', at)) {
+    const eol = text.indexOf('\n', at);
+    at = eol < 0 ? text.length : eol + 1;
+  }
+  const before = text.slice(0, at);
+  await fs.writeFile(file, (before.endsWith('\n') ? before : `${before}\n`) + `${line}\n` + text.slice(at));
   return file;
 }
 
