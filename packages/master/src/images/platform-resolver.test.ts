@@ -144,6 +144,15 @@ describe('RegistryImagePlatformResolver', () => {
     expect(resolver.platforms(image)).toEqual(['linux/amd64']);
   });
 
+  it('keeps at most maxEntries references, dropping the oldest', async () => {
+    const reg = new FakeRegistry();
+    for (const n of [1, 2, 3]) reg.on(`https://reg.example/v2/app${n}/manifests/1`, () => index('arm64'));
+    const clock = new FakeClock();
+    const resolver = new RegistryImagePlatformResolver({ transport: reg.transport, clock, log: recordingLog().log, insecureRegistries: [], maxEntries: 2 });
+    for (const n of [1, 2, 3]) await resolver.resolve([`reg.example/app${n}:1`], noCreds);
+    expect([1, 2, 3].map((n) => resolver.platforms(`reg.example/app${n}:1`))).toEqual([undefined, ['linux/arm64'], ['linux/arm64']]);
+  });
+
   it('treats an invalid reference as unknown', async () => {
     const reg = new FakeRegistry();
     const { resolver, infos } = setUp(reg);

@@ -38,6 +38,8 @@ export interface RegistryResolverOptions {
   readonly timeoutMs?: number;
   /** Lookups in flight at once. */
   readonly concurrency?: number;
+  /** Image references kept; beyond it the oldest go first (they are asked again when needed). */
+  readonly maxEntries?: number;
 }
 
 interface Entry {
@@ -51,6 +53,7 @@ const DEFAULT_TTL_MS = 10 * 60_000;
 const DEFAULT_FAILURE_TTL_MS = 60_000;
 const DEFAULT_TIMEOUT_MS = 5_000;
 const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_MAX_ENTRIES = 4096;
 
 /**
  * Resolves image platforms from registries (Docker Registry HTTP API v2), with a cache per
@@ -96,7 +99,10 @@ export class RegistryImagePlatformResolver implements ImagePlatformResolver {
     const waits: Promise<void>[] = [];
     for (const image of new Set(images)) {
       let e = this.cache.get(image);
-      if (!e) this.cache.set(image, (e = { expiresAt: 0 }));
+      if (!e) {
+        this.evictBeyond((this.opts.maxEntries ?? DEFAULT_MAX_ENTRIES) - 1);
+        this.cache.set(image, (e = { expiresAt: 0 }));
+      }
       if (!e.inflight && e.expiresAt <= now) {
         const entry = e;
         entry.inflight = this.lookup(image, credentialsFor).finally(() => (entry.inflight = undefined));
@@ -139,6 +145,17 @@ export class RegistryImagePlatformResolver implements ImagePlatformResolver {
     } finally {
       timer.cancel();
       this.release();
+    }
+  }
+
+  /** Drops the oldest entries (insertion order) not being looked up, down to `max`. */
+  private evictBeyond(max: number): void {
+    for (const [image, e] of this.cache) {
+      if (this.cache.size <= max) return;
+      if (!e.inflight) {
+        this.cache.delete(image);
+        this.loggedUnknown.delete(image);
+      }
     }
   }
 
