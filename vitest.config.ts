@@ -4,7 +4,9 @@ import path from 'node:path';
 // Unit tests import the workspace packages from source, so they need no build.
 // End-to-end tests run the built binaries (npm run build first) against real etcd,
 // dockerd and simulated Pi nodes created by test/bed.
+// The agent's lean entry point comes first: an alias also matches the paths under it.
 const alias = {
+  '@orchard/api/agent': path.resolve(__dirname, 'packages/api/src/agent.ts'),
   '@orchard/api': path.resolve(__dirname, 'packages/api/src/index.ts'),
 };
 

@@ -9,7 +9,9 @@
  * as an installed agent is (bin/orchard-agent, so its Node.js flags count). Figures come
  * from /proc/PID: VmRSS (sampled every second: mean and peak), utime+stime (CPU over the
  * window, as a share of one core), io write_bytes (what reached the block layer or the
- * page cache for writing, i.e. what wears an SD card). The peer figure is the issue's:
+ * page cache for writing, i.e. what wears an SD card). RSS is also shown split into
+ * anonymous memory (RssAnon: heap, stacks, buffers) and file-backed pages (RssFile: mostly
+ * the node binary's code, clean pages the kernel can drop under pressure). The peer figure is the issue's:
  * k3s's agent needs 268 MB and 10% of a core on a Pi 4. Needs root and a build
  * (bash test/bed/prepare.sh).
  */
@@ -60,6 +62,10 @@ function say(msg: string): void {
 
 interface ProcSample {
   rssBytes: number;
+  /** Anonymous resident memory (heap, stacks, buffers): what only this process holds. */
+  anonBytes: number;
+  /** File-backed resident pages, mostly the node binary's code: clean, shared, reclaimable. */
+  fileBytes: number;
   cpuTicks: number;
   writeBytes: number;
 }
@@ -68,17 +74,21 @@ interface ProcSample {
 function readProc(pid: number): ProcSample {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rss = /^VmRSS:\s+(\d+) kB/m.exec(status);
+  const anon = /^RssAnon:\s+(\d+) kB/m.exec(status);
+  const file = /^RssFile:\s+(\d+) kB/m.exec(status);
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name (in parentheses, may hold spaces); utime and stime are 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const io = readFileSync(`/proc/${pid}/io`, 'utf8');
   const wb = /^write_bytes:\s+(\d+)/m.exec(io);
-  if (!rss || !wb) throw new Error(`unreadable /proc/${pid}`);
-  return { rssBytes: Number(rss[1]) * 1024, cpuTicks: Number(fields[11]) + Number(fields[12]), writeBytes: Number(wb[1]) };
+  if (!rss || !anon || !file || !wb) throw new Error(`unreadable /proc/${pid}`);
+  return { rssBytes: Number(rss[1]) * 1024, anonBytes: Number(anon[1]) * 1024, fileBytes: Number(file[1]) * 1024, cpuTicks: Number(fields[11]) + Number(fields[12]), writeBytes: Number(wb[1]) };
 }
 
 interface Window {
   meanRssMB: number;
+  meanAnonMB: number;
+  meanFileMB: number;
   peakRssMB: number;
   cpuPercent: number;
   writtenBytes: number;
@@ -88,15 +98,19 @@ interface Window {
 async function measure(pid: number, windowS: number): Promise<Window> {
   const first = readProc(pid);
   const t0 = performance.now();
-  const rss: number[] = [first.rssBytes];
+  const samples: ProcSample[] = [first];
   while (performance.now() - t0 < windowS * 1000) {
     await sleep(1000);
-    rss.push(readProc(pid).rssBytes);
+    samples.push(readProc(pid));
   }
+  const rss = samples.map((x) => x.rssBytes);
+  const meanMB = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length / 2 ** 20;
   const last = readProc(pid);
   const seconds = (performance.now() - t0) / 1000;
   return {
-    meanRssMB: rss.reduce((a, b) => a + b, 0) / rss.length / 2 ** 20,
+    meanRssMB: meanMB(rss),
+    meanAnonMB: meanMB(samples.map((x) => x.anonBytes)),
+    meanFileMB: meanMB(samples.map((x) => x.fileBytes)),
     peakRssMB: Math.max(...rss) / 2 ** 20,
     cpuPercent: ((last.cpuTicks - first.cpuTicks) / CLK_TCK / seconds) * 100,
     writtenBytes: last.writeBytes - first.writeBytes,
@@ -142,11 +156,18 @@ async function appendResult(line: string): Promise<string> {
       file,
       `${text.replace(/\n*$/, '\n')}\n${SECTION}\n\n` +
         'Aim: under 50 MB RSS, under 1% of one core, 0 bytes written while idle (k3s agent on a Pi 4, per the issue: 268 MB, 10% of a core).\n\n' +
-        '| date (UTC) | machine | agent Node.js flags | note | window | pods | RSS mean | RSS peak | CPU (% of one core) | bytes written |\n' +
-        '|---|---|---|---|---|---|---|---|---|---|\n',
+        '| date (UTC) | machine | agent Node.js flags | note | window | pods | RSS mean | RSS peak | CPU (% of one core) | bytes written | RSS mean: anon + file |\n' +
+        '|---|---|---|---|---|---|---|---|---|---|---|\n' +
+        `${line}\n`,
     );
+    return file;
   }
-  await fs.appendFile(file, `${line}\n`);
+  // The line goes at the end of this section's table: other benchmarks' sections follow it.
+  const start = text.indexOf(SECTION);
+  const next = text.indexOf('\n## ', start + SECTION.length);
+  const end = next < 0 ? text.length : next;
+  const section = text.slice(start, end).replace(/\n*$/, '\n');
+  await fs.writeFile(file, `${text.slice(0, start)}${section}${line}\n${next < 0 ? '' : '\n'}${text.slice(end).replace(/^\n*/, '')}`);
   return file;
 }
 
@@ -195,15 +216,15 @@ async function bench(a: Args): Promise<void> {
     await removeLan();
   }
   const flags = agentNodeFlags().join(' ');
-  const machine = `${execSync('uname -m').toString().trim()}, ${os.cpus().length} cores, ${os.hostname()}`;
+  const machine = `${execSync('uname -m').toString().trim()}, ${os.cpus().length} cores, ${os.hostname()}, load ${os.loadavg()[0]!.toFixed(1)}`;
   const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   console.log(`footprint of orchard-agent (${a.windowS} s idle window)`);
   let file = '';
   for (const { pods, w } of results) {
     console.log(
-      `  ${String(pods).padStart(2)} pods: RSS ${w.meanRssMB.toFixed(1)} MB mean, ${w.peakRssMB.toFixed(1)} MB peak; CPU ${w.cpuPercent.toFixed(2)}% of one core; ${w.writtenBytes} bytes written`,
+      `  ${String(pods).padStart(2)} pods: RSS ${w.meanRssMB.toFixed(1)} MB mean, ${w.peakRssMB.toFixed(1)} MB peak; CPU ${w.cpuPercent.toFixed(2)}% of one core; ${w.writtenBytes} bytes written; RSS = ${w.meanAnonMB.toFixed(1)} MB anonymous + ${w.meanFileMB.toFixed(1)} MB file-backed`,
     );
-    file = await appendResult(`| ${date} | ${machine} | ${flags || '(none)'} | ${a.note} | ${a.windowS} s | ${pods} | ${w.meanRssMB.toFixed(1)} MB | ${w.peakRssMB.toFixed(1)} MB | ${w.cpuPercent.toFixed(2)}% | ${w.writtenBytes} |`);
+    file = await appendResult(`| ${date} | ${machine} | ${flags || '(none)'} | ${a.note} | ${a.windowS} s | ${pods} | ${w.meanRssMB.toFixed(1)} MB | ${w.peakRssMB.toFixed(1)} MB | ${w.cpuPercent.toFixed(2)}% | ${w.writtenBytes} | ${w.meanAnonMB.toFixed(1)} + ${w.meanFileMB.toFixed(1)} MB |`);
   }
   console.log('  aim: < 50 MB RSS, < 1% of one core, 0 bytes written idle (k3s agent: 268 MB, 10% of a core on a Pi 4)');
   console.log(`  appended to ${path.relative(process.cwd(), file) || file}`);

@@ -226,6 +226,11 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+const SECTION = "## pods-20: time until N pods' containers run on one node (Orchard vs Docker Swarm, same engine)";
+const HEADER =
+  '| date (UTC) | machine | engine | pods | rounds | Orchard containers running | Orchard pods Running (API) | Swarm tasks Running | Orchard / Swarm |\n' +
+  '|---|---|---|---|---|---|---|---|---|\n';
+
 async function appendResult(line: string): Promise<string> {
   const file = path.join(__dirname, 'RESULTS.md');
   try {
@@ -233,13 +238,20 @@ async function appendResult(line: string): Promise<string> {
   } catch {
     await fs.writeFile(
       file,
-      '# Benchmark results\n\nAppended by the benchmarks in this folder; one line per run.\n\n' +
-        '## pods-20: time until N pods\' containers run on one node (Orchard vs Docker Swarm, same engine)\n\n' +
-        '| date (UTC) | machine | engine | pods | rounds | Orchard containers running | Orchard pods Running (API) | Swarm tasks Running | Orchard / Swarm |\n' +
-        '|---|---|---|---|---|---|---|---|---|\n',
+      '# Benchmark results\n\nAppended by the benchmarks in this folder; one line per run.\n',
     );
   }
-  await fs.appendFile(file, `${line}\n`);
+  // The line goes at the end of this section's table: other benchmarks' sections follow it.
+  const text = await fs.readFile(file, 'utf8');
+  const start = text.indexOf(SECTION);
+  if (start < 0) {
+    await fs.appendFile(file, `\n${SECTION}\n\n${HEADER}${line}\n`);
+    return file;
+  }
+  const next = text.indexOf('\n## ', start + SECTION.length);
+  const end = next < 0 ? text.length : next;
+  const section = text.slice(start, end).replace(/\n*$/, '\n');
+  await fs.writeFile(file, `${text.slice(0, start)}${section}${line}\n${next < 0 ? '' : '\n'}${text.slice(end).replace(/^\n*/, '')}`);
   return file;
 }
 
@@ -297,7 +309,7 @@ async function bench(a: Args): Promise<void> {
   const api = median(apiMs);
   const s = median(swarmMs);
   const ratio = o / s;
-  const machine = `${execSync('uname -m').toString().trim()}, ${os.cpus().length} cores, ${os.hostname()}`;
+  const machine = `${execSync('uname -m').toString().trim()}, ${os.cpus().length} cores, ${os.hostname()}, load ${os.loadavg()[0]!.toFixed(1)}`;
   console.log(`pods-20 (${a.pods} pods, ${a.rounds} round(s), median, ${t.label})`);
   console.log(`  Orchard: ${(o / 1000).toFixed(2)} s until all containers run (${(api / 1000).toFixed(2)} s until the API shows all Running)`);
   console.log(`  Swarm:   ${(s / 1000).toFixed(2)} s until all tasks Running`);

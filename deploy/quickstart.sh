@@ -113,7 +113,8 @@ else
     join=(join "$server" "${printed[@]:3}")
   fi
   say "starting orchard-agent (log: $state/agent.log)"
-  nohup node packages/agent/dist/main.js "${join[@]}" --server "$server" --data-dir "$state/agent" \
+  # bin/orchard-agent, as installed: it carries the agent's Node.js memory flags.
+  nohup packages/agent/bin/orchard-agent "${join[@]}" --server "$server" --data-dir "$state/agent" \
     --pause-image orchard/pause:local >"$state/agent.log" 2>&1 &
   echo $! >"$state/agent.pid"
 fi

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Clock, DesiredPods, Hello, Logger, NodeHealth, NodeStatus, Pod, UsageReport } from '@orchard/api';
+import type { Clock, DesiredPods, Hello, Logger, NodeHealth, NodeStatus, Pod, UsageReport } from '@orchard/api/agent';
 import type { AgentConfig } from './flags';
 import { EngineHealth, reportingUnavailable } from './inventory/engine-health';
 import { HealthWatch } from './inventory/health-watch';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
-import { parse as parseYaml } from 'yaml';
-import { parseCpuMillis, parseMemoryBytes } from '@orchard/api';
+import { parseCpuMillis, parseMemoryBytes } from '@orchard/api/agent';
+import { useTransiently } from './transient-module';
 import { AGENT_VERSION } from './version';
 
 /** The agent's configuration, from flags and environment. */
@@ -143,7 +143,8 @@ function withConfigFile(cmd: Command, argv: readonly string[]): string[] {
   if (!file) return [...argv];
   let settings: unknown;
   try {
-    settings = parseYaml(readFileSync(file, 'utf8'));
+    // Read once at start: the yaml library is not kept loaded.
+    settings = useTransiently<typeof import('yaml'), unknown>('yaml', (yaml) => yaml.parse(readFileSync(file, 'utf8')));
   } catch (err) {
     throw new FlagError(`--config: cannot read ${file}: ${(err as Error).message}`);
   }

@@ -1,6 +1,6 @@
-import './runtime/without-ssh';
+import './runtime/lean-dockerode';
 import Docker from 'dockerode';
-import { createLogger, systemClock } from '@orchard/api';
+import { createLogger, systemClock } from '@orchard/api/agent';
 import { Agent } from './agent';
 import { CommanderError, FlagError, parseFlags } from './flags';
 import { parseJoinArgs, type JoinArgs } from './join-args';

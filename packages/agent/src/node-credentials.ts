@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import path from 'node:path';
-import type { Logger } from '@orchard/api';
+import type { Logger } from '@orchard/api/agent';
 import { CredentialsError, joinCluster, loadCredentials, parseServerAddress, renewalTime, renewIfNeeded, type Credentials } from './join';
 import { grpcJoinTransport, grpcRenewTransport, type JoinAnswer } from './join/grpc-transport';
 import type { JoinArgs } from './join-args';

@@ -1,4 +1,4 @@
-import type { Clock, Condition, Logger } from '@orchard/api';
+import type { Clock, Condition, Logger } from '@orchard/api/agent';
 import type { ContainerRuntime } from '../runtime/container-runtime';
 import { RuntimeUnavailableError } from '../runtime/errors';
 

@@ -1,4 +1,4 @@
-import type { Clock, Logger, NodeHealth } from '@orchard/api';
+import type { Clock, Logger, NodeHealth } from '@orchard/api/agent';
 
 /** How far the SoC temperature must move before it is worth a node status write. */
 export const TEMPERATURE_STEP_CELSIUS = 5;

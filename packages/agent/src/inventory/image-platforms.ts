@@ -1,4 +1,4 @@
-import type { ContainerImage } from '@orchard/api';
+import type { ContainerImage } from '@orchard/api/agent';
 
 /** One local image as the engine lists and inspects it (the fields this module reads). */
 export interface LocalImage {

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
-import si from 'systeminformation';
-import { formatCpuMillis, type NodeHealth, type NodeStatus } from '@orchard/api';
+import type * as SystemInformation from 'systeminformation';
+import { useTransiently } from '../transient-module';
+import { formatCpuMillis, type NodeHealth, type NodeStatus } from '@orchard/api/agent';
 
 /**
  * What the agent knows about its host, read once at start (systeminformation is slow
@@ -122,6 +123,13 @@ function osImageFrom(osRelease: string | undefined): string | undefined {
   return m?.[1] || undefined;
 }
 
+type SiFacts = [
+  SystemInformation.Systeminformation.CpuData | undefined,
+  SystemInformation.Systeminformation.MemData | undefined,
+  string | undefined,
+  SystemInformation.Systeminformation.NetworkInterfacesData | SystemInformation.Systeminformation.NetworkInterfacesData[] | undefined,
+];
+
 /** Optional readers that other subsystems provide (Pi board model and health). */
 export interface HostFactSources {
   piHealth?: () => Promise<{ boardModel?: string; health: NodeHealth }>;
@@ -132,15 +140,21 @@ export interface HostFactSources {
  * starts regardless.
  */
 export async function gatherHostFacts(sources: HostFactSources = {}): Promise<HostFacts> {
-  const [cpu, mem, defaultIface, ifaces, osRelease, machineId, pi] = await Promise.all([
-    si.cpu().catch(() => undefined),
-    si.mem().catch(() => undefined),
-    si.networkInterfaceDefault().catch(() => undefined),
-    si.networkInterfaces().catch(() => undefined),
+  const local = Promise.all([
     readFirst(['/etc/os-release', '/usr/lib/os-release']),
     readFirst(['/etc/machine-id', '/var/lib/dbus/machine-id']),
     sources.piHealth?.().catch(() => undefined),
   ]);
+  // systeminformation is loaded for this one reading and not kept (about 1 MB resident).
+  const [cpu, mem, defaultIface, ifaces] = await useTransiently<typeof SystemInformation, Promise<SiFacts>>('systeminformation', (si) =>
+    Promise.all([
+      si.cpu().catch(() => undefined),
+      si.mem().catch(() => undefined),
+      si.networkInterfaceDefault().catch(() => undefined),
+      si.networkInterfaces().catch(() => undefined),
+    ]),
+  );
+  const [osRelease, machineId, pi] = await local;
   const list = Array.isArray(ifaces) ? ifaces : ifaces ? [ifaces] : [];
   const internalIP = list.find((i) => i.iface === defaultIface && i.ip4)?.ip4 || undefined;
   const cores = os.availableParallelism?.() ?? os.cpus().length;

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import type { NodeHealth } from '@orchard/api';
+import type { NodeHealth } from '@orchard/api/agent';
 import type { ReadOnlyFs } from '../stats/read-only-fs';
 
 /**

@@ -1,5 +1,5 @@
 import { webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import { JoinError } from './errors';
 
 const KEY_ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256' } as const;
@@ -25,6 +25,10 @@ export function joinSubject(role: 'node' | 'master', name: string): { commonName
  */
 export async function generateKeyAndCsr(name: string, role: 'node' | 'master' = 'node'): Promise<{ keyPem: string; csrPem: string }> {
   const subject = joinSubject(role, name);
+  // Loaded here, not with the module: a node makes a CSR once when it joins and then once a
+  // renewal, and the library (ASN.1 schemas, tsyringe) is about 4 MB the daemon would
+  // otherwise hold resident all along.
+  const x509: typeof X509 = await import('@peculiar/x509');
   x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
   const keys = (await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({

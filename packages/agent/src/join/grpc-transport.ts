@@ -1,5 +1,5 @@
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { BootstrapServiceClient, JoinRequest, RenewCertificateRequest, type JoinResponse } from '@orchard/api';
+import { BootstrapServiceClient, JoinRequest, RenewCertificateRequest, type JoinResponse } from '@orchard/api/agent';
 import { nodeChannelCredentials } from '../session/credentials';
 import type { JoinTransport } from './join-cluster';
 import type { RenewTransport } from './renew';

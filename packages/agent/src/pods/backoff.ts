@@ -1,4 +1,4 @@
-import type { Clock } from '@orchard/api';
+import type { Clock } from '@orchard/api/agent';
 
 /** Kubernetes' crash-loop timing: 10 s doubling to 5 min, forgotten after 10 min of running. */
 export const CRASH_LOOP_BACKOFF: BackoffPolicy = {

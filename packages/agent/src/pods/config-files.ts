@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { KeyToPath, Pod, Volume } from '@orchard/api';
+import type { KeyToPath, Pod, Volume } from '@orchard/api/agent';
 import type { Mounter } from './mounter';
 import type { ConfigLookup } from './pod-config';
 

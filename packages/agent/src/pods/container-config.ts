@@ -1,4 +1,4 @@
-import { parseCpuMillis, parseMemoryBytes, type Container, type EnvVar, type Pod } from '@orchard/api';
+import { parseCpuMillis, parseMemoryBytes, type Container, type EnvVar, type Pod } from '@orchard/api/agent';
 import type { ContainerCreateSpec, PortBinding } from '../runtime/container-runtime';
 import {
   INFRA_CONTAINER_NAME,

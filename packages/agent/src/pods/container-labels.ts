@@ -1,4 +1,4 @@
-import type { Pod } from '@orchard/api';
+import type { Pod } from '@orchard/api/agent';
 
 /**
  * Labels on every Docker container the agent owns. They name the container's pod and

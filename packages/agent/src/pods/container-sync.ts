@@ -1,4 +1,4 @@
-import type { Container, Pod } from '@orchard/api';
+import type { Container, Pod } from '@orchard/api/agent';
 import type { ContainerDetails } from '../runtime/container-runtime';
 import { CRASH_LOOP_BACKOFF } from './backoff';
 import { ContainerConfigError, appContainerSpec } from './container-config';
@@ -92,7 +92,8 @@ export async function syncContainer(
     }
   }
 
-  if (!(await ensureImage(ctx, key, container, state, waiting, pullAuthFor(pod, container.image, ctx.config)))) return acted;
+  const auth = pullAuthFor(pod, container.image, ctx.config);
+  if (!(await ensureImage(ctx, key, container, state, waiting, auth))) return acted;
 
   let spec;
   try {
@@ -113,7 +114,7 @@ export async function syncContainer(
   }
   let id: string;
   try {
-    id = await runtime.createContainer(spec);
+    id = await ctx.puller.createContainer(spec, container.imagePullPolicy, auth);
   } catch (err) {
     // Docker refused the configuration (a memory limit below its minimum, ...).
     waiting.set(container.name, { reason: 'CreateContainerError', message: (err as Error).message });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ConfigMap, DesiredPods, Secret, type Pod } from '@orchard/api';
+import { ConfigMap, DesiredPods, Secret, type Pod } from '@orchard/api/agent';
 import { LOCAL_COPY_KEY_FILE, LocalSecretSeal, SealOpenError } from './local-secret-seal';
 import { podFingerprint, stripForAgent } from './pod-fingerprint';
 

@@ -1,4 +1,4 @@
-import type { Container, EnvVarSource, Pod } from '@orchard/api';
+import type { Container, EnvVarSource, Pod } from '@orchard/api/agent';
 import { ContainerConfigError } from './container-config-error';
 import type { ConfigLookup } from './pod-config';
 

@@ -1,4 +1,4 @@
-import type { Clock } from '@orchard/api';
+import type { Clock } from '@orchard/api/agent';
 
 /** A manual clock for tests: time moves only when advance() is called. */
 export class FakeClock implements Clock {

@@ -56,3 +56,54 @@ describe('ImagePuller.ensure', () => {
     await expect(new ImagePuller(runtime).ensure('r:5000/app:1', 'IfNotPresent', auth)).rejects.toThrow(/unauthorized: authentication required/);
   });
 });
+
+describe('ImagePuller presence cache', () => {
+  const spec = { name: 'c', image: 'r:5000/app:1', labels: {}, env: [], networkMode: 'bridge', exposedPorts: [], portBindings: [] };
+  const asked = (runtime: FakeRuntime) => runtime.calls.filter((x) => x === 'image r:5000/app:1').length;
+
+  it('asks the engine about an image once, however many pods start with it', async () => {
+    const runtime = new FakeRuntime(new FakeClock(0));
+    runtime.images.add('r:5000/app:1');
+    const puller = new ImagePuller(runtime);
+    await Promise.all(Array.from({ length: 8 }, () => puller.ensure('r:5000/app:1', 'IfNotPresent')));
+    await puller.ensure('r:5000/app:1', 'Never');
+    expect(asked(runtime)).toBe(1);
+  });
+
+  it('remembers an image it pulled', async () => {
+    const runtime = new FakeRuntime(new FakeClock(0));
+    const puller = new ImagePuller(runtime);
+    await puller.ensure('r:5000/app:1', 'IfNotPresent');
+    await puller.ensure('r:5000/app:1', 'IfNotPresent');
+    expect(asked(runtime)).toBe(1);
+    expect(runtime.calls.filter((x) => x.startsWith('pull '))).toHaveLength(1);
+  });
+
+  const gone: Array<{ name: string; policy: string; pulls: number; error?: new (...a: never[]) => Error }> = [
+    { name: 'IfNotPresent: pulled again and created', policy: 'IfNotPresent', pulls: 1 },
+    { name: 'Never: ErrImageNeverPull, nothing created', policy: 'Never', pulls: 0, error: ImageNeverPullError },
+  ];
+  for (const c of gone) {
+    it(`an image removed by hand after it was seen: ${c.name}`, async () => {
+      const runtime = new FakeRuntime(new FakeClock(0));
+      runtime.requireImages = true;
+      runtime.images.add('r:5000/app:1');
+      const puller = new ImagePuller(runtime);
+      await puller.ensure('r:5000/app:1', c.policy);
+      runtime.images.delete('r:5000/app:1');
+      const created = puller.createContainer(spec, c.policy);
+      if (c.error) await expect(created).rejects.toBeInstanceOf(c.error);
+      else expect(runtime.containers.has(await created)).toBe(true);
+      expect(runtime.calls.filter((x) => x.startsWith('pull '))).toHaveLength(c.pulls);
+      expect(asked(runtime)).toBe(2);
+    });
+  }
+
+  it('passes other create errors on untouched', async () => {
+    const runtime = new FakeRuntime(new FakeClock(0));
+    runtime.images.add('r:5000/app:1');
+    const puller = new ImagePuller(runtime);
+    await expect(puller.createContainer({ ...spec, memoryBytes: 1024 }, 'IfNotPresent')).rejects.toThrow(/Minimum memory limit/);
+    expect(asked(runtime)).toBe(0);
+  });
+});

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { podReferences, type ConfigMap, type Pod, type Secret } from '@orchard/api';
+import { podReferences, type ConfigMap, type Pod, type Secret } from '@orchard/api/agent';
 
 /** Read access to the ConfigMaps and Secrets the master sent with the desired pods. */
 export interface ConfigLookup {

@@ -1,4 +1,4 @@
-import { Pod } from '@orchard/api';
+import { Pod } from '@orchard/api/agent';
 
 /**
  * The bytes of a pod that matter to the agent: everything but its status and

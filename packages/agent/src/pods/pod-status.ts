@@ -6,7 +6,7 @@ import {
   type ContainerStateTerminated,
   type ContainerStatus,
   type Pod,
-} from '@orchard/api';
+} from '@orchard/api/agent';
 import type { ContainerDetails } from '../runtime/container-runtime';
 import { attemptOf } from './container-labels';
 

@@ -1,4 +1,4 @@
-import type { Clock, Logger, Pod } from '@orchard/api';
+import type { Clock, Logger, Pod } from '@orchard/api/agent';
 import { runHandler } from '../probes/run-handler';
 import type { ContainerDetails, ContainerRuntime } from '../runtime/container-runtime';
 import { LABEL_CONTAINER_NAME, LABEL_GRACE_PERIOD } from './container-labels';

@@ -1,4 +1,4 @@
-import { DOCKER_CONFIG_JSON_KEY, DOCKER_CONFIG_JSON_TYPE, type Pod, type Secret } from '@orchard/api';
+import { DOCKER_CONFIG_JSON_KEY, DOCKER_CONFIG_JSON_TYPE, type Pod, type Secret } from '@orchard/api/agent';
 import type { RegistryAuth } from '../runtime/container-runtime';
 import type { ConfigLookup } from './pod-config';
 

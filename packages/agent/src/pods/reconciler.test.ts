@@ -473,3 +473,39 @@ describe('PodReconciler', () => {
     expect(status.podIp).toBe(infras[0]!.ipAddress);
   });
 });
+
+describe('PodReconciler with desired sets resent', () => {
+  // The master resends the node's set on every status write of one of its pods.
+  async function inspectionsFor(resends: number): Promise<number> {
+    const { runtime, reconciler, settle } = setup();
+    // No Docker events: they queue the pods again by themselves.
+    runtime.silent = true;
+    const pods = [pod('a', 'uid-a'), pod('b', 'uid-b'), pod('c', 'uid-c')];
+    reconciler.setDesired(pods);
+    // Resent while the first syncs run, as a burst of status writes does.
+    for (let i = 0; i < resends; i++) reconciler.setDesired(pods.map((p) => Pod.fromPartial(p)));
+    await settle();
+    expect(runtime.find({ [LABEL_CONTAINER_NAME]: 'app' }).filter((c) => c.state === 'running')).toHaveLength(3);
+    await reconciler.stop();
+    return runtime.inspections;
+  }
+
+  // One sync per new pod inspects three times: its infra container once started, then
+  // both of its containers once the app runs. A second sync would inspect them again.
+  const cases = [
+    { name: 'a new set starts each pod in one sync', resends: 0 },
+    { name: 'the same set arriving again while they start syncs none of them again', resends: 5 },
+  ];
+  for (const c of cases) it(c.name, async () => expect(await inspectionsFor(c.resends)).toBe(3 * 3));
+
+  it('still removes the containers of a pod that left the set', async () => {
+    const { runtime, reconciler, settle } = setup();
+    reconciler.setDesired([pod('a', 'uid-a'), pod('b', 'uid-b')]);
+    await settle();
+    reconciler.setDesired([pod('a', 'uid-a')]);
+    await settle();
+    expect(runtime.find({ [LABEL_POD_UID]: 'uid-b' })).toHaveLength(0);
+    expect(runtime.find({ [LABEL_POD_UID]: 'uid-a' }).length).toBeGreaterThan(0);
+    await reconciler.stop();
+  });
+});

@@ -1,4 +1,4 @@
-import type { Clock, ConfigMap, Container, Logger, Pod, PodStatus, PodStatusUpdate, Secret } from '@orchard/api';
+import type { Clock, ConfigMap, Container, Logger, Pod, PodStatus, PodStatusUpdate, Secret } from '@orchard/api/agent';
 import type { ContainerDetails, ContainerRuntime, ContainerSummary } from '../runtime/container-runtime';
 import { ContainerNotFoundError } from '../runtime/errors';
 import { ProbeManager, type ProbeFailure } from '../probes/probe-manager';
@@ -68,6 +68,8 @@ export class PodReconciler {
   private watchRetry?: { cancel(): void };
   private watchFailures = 0;
   private stopped = true;
+  private resyncing?: Promise<void>;
+  private resyncAgain?: { undesiredOnly: boolean };
 
   constructor(private readonly opts: PodReconcilerOptions) {
     this.queue = new KeyedQueue((uid) => this.sync(uid), opts.concurrency ?? 8);
@@ -123,6 +125,7 @@ export class PodReconciler {
    */
   setDesired(pods: readonly Pod[], config?: { configMaps: readonly ConfigMap[]; secrets: readonly Secret[] }): void {
     if (config) this.podConfig.set(config.configMaps, config.secrets);
+    const wasKnown = this.desiredKnown;
     const next = new Map<string, Pod>();
     const prints = new Map<string, Buffer>();
     const changed: string[] = [];
@@ -143,7 +146,10 @@ export class PodReconciler {
     if (changed.length > 0) this.opts.logger.info({ pods: next.size, changed: changed.length }, 'desired pods changed');
     for (const uid of changed) this.queue.add(uid);
     // Containers of pods that vanished while the agent was away show up only in Docker.
-    void this.resyncAll();
+    // The desired pods that changed are queued above; the others need no look because
+    // the set was resent (the master resends it on every status write of a pod here, and
+    // queueing every pod still starting each time made each start run twice or more).
+    if (!wasKnown || changed.length > 0) void this.resyncAll({ undesiredOnly: true });
   }
 
   /** The last status update of every pod, to resend after the master connection is back. */
@@ -151,16 +157,40 @@ export class PodReconciler {
     return [...this.states.values()].flatMap((s) => (s.lastUpdate ? [s.lastUpdate] : []));
   }
 
-  /** Queues every pod, desired or found in Docker, except those unchanged since they converged. */
-  async resyncAll(): Promise<void> {
+  /**
+   * Queues every pod, desired or found in Docker, except those unchanged since they
+   * converged; with undesiredOnly, only the pods found in Docker that are not desired.
+   * Calls while one runs are folded into one more run after it (a burst of desired
+   * sets lists the engine's containers twice, not once per set).
+   */
+  async resyncAll(opts: { undesiredOnly?: boolean } = {}): Promise<void> {
+    if (this.resyncing) {
+      this.resyncAgain = { undesiredOnly: (this.resyncAgain?.undesiredOnly ?? true) && opts.undesiredOnly === true };
+      return this.resyncing;
+    }
+    this.resyncing = this.resyncOnce(opts.undesiredOnly === true);
+    try {
+      await this.resyncing;
+    } finally {
+      this.resyncing = undefined;
+    }
+    const again = this.resyncAgain;
+    this.resyncAgain = undefined;
+    if (again) await this.resyncAll(again);
+  }
+
+  private async resyncOnce(undesiredOnly: boolean): Promise<void> {
     if (!this.desiredKnown || this.stopped) return;
-    const uids = new Set(this.desired.keys());
+    const uids = new Set(undesiredOnly ? [] : this.desired.keys());
     let found: ContainerSummary[] = [];
     try {
       found = await this.opts.runtime.listContainers(nodeSelectorLabels(this.opts.nodeName));
       // A pod's emptyDir volumes outlive its containers; their pod must be looked at too.
       const volumes = await this.opts.runtime.listVolumes(nodeSelectorLabels(this.opts.nodeName));
-      for (const v of volumes) if (v.labels[LABEL_POD_UID]) uids.add(v.labels[LABEL_POD_UID]);
+      for (const v of volumes) {
+        const uid = v.labels[LABEL_POD_UID];
+        if (uid && (!undesiredOnly || !this.desired.has(uid))) uids.add(uid);
+      }
     } catch (err) {
       // Retried by the next periodic resync; the desired pods are still queued, in full.
       this.opts.logger.warn({ err }, 'failed to list containers for resync');
@@ -171,7 +201,7 @@ export class PodReconciler {
     for (const c of found) {
       const uid = c.labels[LABEL_POD_UID];
       if (!uid) continue;
-      uids.add(uid);
+      if (!undesiredOnly || !this.desired.has(uid)) uids.add(uid);
       byPod.set(uid, [...(byPod.get(uid) ?? []), c]);
     }
     for (const uid of uids) {

@@ -1,4 +1,4 @@
-import type { Pod } from '@orchard/api';
+import type { Pod } from '@orchard/api/agent';
 import type { ContainerDetails } from '../runtime/container-runtime';
 import { LABEL_SPEC_HASH, gracePeriodSeconds } from './container-labels';
 import { initDone, initRestartPolicy, shouldRestart, syncContainer } from './container-sync';

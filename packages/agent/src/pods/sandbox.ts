@@ -1,4 +1,4 @@
-import type { Pod } from '@orchard/api';
+import type { Pod } from '@orchard/api/agent';
 import type { ContainerDetails } from '../runtime/container-runtime';
 import { infraContainerSpec } from './container-config';
 import { INFRA_CONTAINER_NAME } from './container-labels';
@@ -25,16 +25,16 @@ export async function createSandbox(ctx: SyncContext, pod: Pod, state: PodState)
   let id: string | undefined;
   try {
     await ctx.puller.ensure(ctx.pauseImage, 'IfNotPresent');
-    id = await runtime.createContainer(spec);
+    id = await ctx.puller.createContainer(spec, 'IfNotPresent');
     await runtime.startContainer(id);
     const infra = await runtime.inspectContainer(id);
     state.sandboxFailure = undefined;
     ctx.sandboxBackoff.reset(key);
     return infra;
   } catch (err) {
-    ctx.logger.warn({ err, pod: pod.metadata!.name }, 'failed to create pod sandbox');
     // The failed container would block the name of the next attempt.
     if (id) await runtime.removeContainer(id).catch(() => undefined);
+    ctx.logger.warn({ err, pod: pod.metadata!.name }, 'failed to create pod sandbox');
     ctx.sandboxBackoff.step(key);
     state.sandboxFailure = { at: clock.now(), message: (err as Error).message };
     ctx.wakeAt(uid, ctx.sandboxBackoff.readyAt(key, clock.now()));

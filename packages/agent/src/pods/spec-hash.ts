@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Container, PodSecurityContext, Volume, type Pod } from '@orchard/api';
+import { Container, PodSecurityContext, Volume, type Pod } from '@orchard/api/agent';
 
 /** JSON with object keys sorted, so equal values always hash equally. */
 function canonicalJson(v: unknown): string {

@@ -1,4 +1,4 @@
-import type { Clock, Logger, PodStatusUpdate } from '@orchard/api';
+import type { Clock, Logger, PodStatusUpdate } from '@orchard/api/agent';
 import type { ContainerDetails, ContainerRuntime } from '../runtime/container-runtime';
 import type { ProbeFailure } from '../probes/probe-manager';
 import type { Backoff } from './backoff';

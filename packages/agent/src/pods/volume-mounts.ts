@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Container, Pod } from '@orchard/api';
+import type { Container, Pod } from '@orchard/api/agent';
 import type { MountSpec } from '../runtime/container-runtime';
 import { LABEL_NODE, LABEL_POD_UID } from './container-labels';
 import { ContainerConfigError } from './container-config-error';

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { HTTPHeader } from '@orchard/api';
+import type { HTTPHeader } from '@orchard/api/agent';
 import type { ProbeOutcome } from './probe-outcome';
 
 export interface HttpProbeTarget {

@@ -1,4 +1,4 @@
-import type { Clock, Container, Logger, Pod, Probe } from '@orchard/api';
+import type { Clock, Container, Logger, Pod, Probe } from '@orchard/api/agent';
 import type { ContainerDetails, ContainerRuntime } from '../runtime/container-runtime';
 import { ProbeWorker, type ProbeKind } from './probe-worker';
 import { runHandler } from './run-handler';

@@ -1,4 +1,4 @@
-import type { Clock, Probe } from '@orchard/api';
+import type { Clock, Probe } from '@orchard/api/agent';
 import type { ProbeOutcome } from './probe-outcome';
 
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';

@@ -1,4 +1,4 @@
-import type { Container } from '@orchard/api';
+import type { Container } from '@orchard/api/agent';
 
 /**
  * The port number a probe or hook names: a number, or the name of one of the

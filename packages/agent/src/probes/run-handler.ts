@@ -1,4 +1,4 @@
-import type { Container, LifecycleHandler } from '@orchard/api';
+import type { Container, LifecycleHandler } from '@orchard/api/agent';
 import type { ContainerRuntime } from '../runtime/container-runtime';
 import { execProbe } from './exec-probe';
 import { httpProbe } from './http-probe';

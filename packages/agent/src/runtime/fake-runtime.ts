@@ -1,4 +1,4 @@
-import type { Clock } from '@orchard/api';
+import type { Clock } from '@orchard/api/agent';
 import type {
   ContainerCreateSpec,
   ContainerDetails,
@@ -38,6 +38,8 @@ export class FakeRuntime implements ContainerRuntime {
   inspections = 0;
   private readonly subscribers = new Set<(e: RuntimeEvent) => void>();
   private readonly enders = new Map<(e: RuntimeEvent) => void, (err?: Error) => void>();
+  /** When true, a create of an image not in `images` fails as Docker's does ("No such image"). */
+  requireImages = false;
   /** While true, state changes emit no events (a stream that is down). */
   silent = false;
   private nextId = 1;
@@ -76,6 +78,9 @@ export class FakeRuntime implements ContainerRuntime {
     this.calls.push(`create ${spec.name}`);
     if ([...this.containers.values()].some((c) => c.name === spec.name)) {
       throw new RuntimeConflictError(`failed to create container ${spec.name}: name already in use`, 409);
+    }
+    if (this.requireImages && !this.images.has(spec.image)) {
+      throw new ContainerNotFoundError(`failed to create container ${spec.name}: No such image: ${spec.image}`, 404);
     }
     if (spec.memoryBytes !== undefined && spec.memoryBytes < 6 * 1024 * 1024) {
       throw new RuntimeError(`failed to create container ${spec.name}: Minimum memory limit allowed is 6MB`, 400);
@@ -155,6 +160,7 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   async imagePresent(ref: string): Promise<boolean> {
+    this.calls.push(`image ${ref}`);
     return this.images.has(ref);
   }
 

@@ -11,7 +11,7 @@ import {
   type PodStatusUpdate,
   type StreamOutput,
   type UsageReport,
-} from '@orchard/api';
+} from '@orchard/api/agent';
 import { DEFAULT_RECONNECT, reconnectDelay, type ReconnectPolicy } from './reconnect-delay';
 
 /** Opens the node stream to one master; tests replace it. */

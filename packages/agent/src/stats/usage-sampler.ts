@@ -1,4 +1,4 @@
-import { rfc3339, type ContainerUsage, type PodUsage, type ResourceUsage, type UsageReport } from '@orchard/api';
+import { rfc3339, type ContainerUsage, type PodUsage, type ResourceUsage, type UsageReport } from '@orchard/api/agent';
 import { readCpuUsageNs, readWorkingSetBytes } from './cgroup-readers';
 import { detectCgroupLayout, type CgroupLayout } from './cgroup-layout';
 import {

@@ -1,4 +1,4 @@
-import type { ExecStart, Logger, LogsRequest, StreamInput, StreamOutput } from '@orchard/api';
+import type { ExecStart, Logger, LogsRequest, StreamInput, StreamOutput } from '@orchard/api/agent';
 import type { ContainerRuntime } from '../runtime/container-runtime';
 import { SessionRequestError, containerInstances, execInstance, logsInstance } from './container-lookup';
 import type { ExecProcess, OutputStream, StreamRuntime } from './stream-runtime';
