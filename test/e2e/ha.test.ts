@@ -21,7 +21,8 @@ beforeAll(async () => {
   await cluster.waitNodesReady();
 });
 afterAll(async () => {
-  // A frozen master would hold the CLI until its deadline: wake it before the teardown.
+  // Wake any master left frozen before the teardown: each of the teardown's CLI calls would
+  // first spend the connect timeout on it, and a stopped process acts on SIGTERM only once continued.
   for (const m of cluster?.masters ?? []) signalProcess(m.proc, 'SIGCONT');
   await cluster?.teardown();
 });
@@ -71,7 +72,7 @@ async function leader(cli: Cli = c().cli, timeoutMs = 15_000, other?: MasterHand
   return m;
 }
 
-/** A CLI that knows only the given masters (one that is frozen would hold it until its deadline). */
+/** A CLI that knows only the other masters (a frozen one would cost each call the connect timeout before failover). */
 function cliWithout(excluded: MasterHandle): Cli {
   return cliFor(c().masters.filter((m) => m !== excluded).map((m) => m.address).join(','));
 }

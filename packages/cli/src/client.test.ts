@@ -4,11 +4,13 @@ import { Server, ServerCredentials, status as GrpcStatus, type ServerWritableStr
 import {
   ApplyResponse,
   ClusterServiceService,
+  CreateCredentialsResponse,
   DeleteResponse,
   ListMastersResponse,
   ListResponse,
   NotFoundError,
   Pod,
+  ReencryptSecretsResponse,
   UnavailableError,
   WatchEvent,
   toServiceError,
@@ -54,6 +56,16 @@ function cannedService(name: string, calls: string[]): Partial<ClusterServiceSer
       call.end();
     },
     listMasters: (_call, cb) => cb(null, ListMastersResponse.fromPartial({ masters: [{ name, address: '', version: '0.1.0', leader: true }] })),
+    createCredentials: (_call, cb) => {
+      calls.push(`${name}:createCredentials`);
+      if (name === 'hangs') return;
+      cb(null, CreateCredentialsResponse.fromPartial({ certificatePem: 'cert', expires: '2027-11-25T12:00:00Z' }));
+    },
+    reencryptSecrets: (_call, cb) => {
+      calls.push(`${name}:reencryptSecrets`);
+      if (name === 'hangs') return;
+      cb(null, ReencryptSecretsResponse.fromPartial({ total: 3, rewritten: 1, keyId: 'k2' }));
+    },
   };
 }
 
@@ -278,6 +290,31 @@ describe('GrpcClusterClient with a frozen master first in the list', () => {
       c.close();
     }
   });
+
+  // Both admin calls go as writes (see GrpcClusterClient.reencryptSecrets for why re-encryption does too).
+  const adminCalls: Array<{ name: string; call: (c: GrpcClusterClient) => Promise<unknown>; answer: unknown }> = [
+    { name: 'createCredentials', call: (c) => c.createCredentials({ name: 'grafana', role: 'viewer', csrPem: 'csr', ttlSeconds: 3600 }), answer: expect.objectContaining({ certificatePem: 'cert' }) },
+    { name: 'reencryptSecrets', call: (c) => c.reencryptSecrets(), answer: expect.objectContaining({ total: 3, rewritten: 1, keyId: 'k2' }) },
+  ];
+  for (const tc of adminCalls) {
+    it(`${tc.name}: goes to the next master when the first never connected, and is never resent once received`, async () => {
+      const past = new GrpcClusterClient({ servers: [frozen.addr, a.addr], timeoutMs: 10_000, connectTimeoutMs: 300 });
+      const stuck = new GrpcClusterClient({ servers: [hangs.addr, a.addr], timeoutMs: 800, connectTimeoutMs: 300 });
+      try {
+        calls.length = 0;
+        expect(await tc.call(past)).toEqual(tc.answer);
+        expect(calls).toEqual([`a:${tc.name}`]);
+        calls.length = 0;
+        const { value } = await timed(() => tc.call(stuck));
+        expect(value).toBeInstanceOf(UnavailableError);
+        expect((value as Error).message).toMatch(/^the request was sent to .* but no answer within 0\.8s; it may or may not have been applied/);
+        expect(calls).toEqual([`hangs:${tc.name}`]);
+      } finally {
+        past.close();
+        stuck.close();
+      }
+    });
+  }
 
   it('names the connect timeout when no master completes the connection', async () => {
     const c = new GrpcClusterClient({ servers: [frozen.addr], timeoutMs: 10_000, connectTimeoutMs: 200 });

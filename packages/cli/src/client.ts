@@ -6,6 +6,8 @@ import {
   type ApiObject,
   type ApplyRequest,
   type ApplyResponse,
+  type CreateCredentialsRequest,
+  type CreateCredentialsResponse,
   type CreateTokenRequest,
   type CreateTokenResponse,
   type ListTokensResponse,
@@ -15,6 +17,7 @@ import {
   type ListMastersResponse,
   type ListRequest,
   type ListResponse,
+  type ReencryptSecretsResponse,
   type TopRequest,
   type TopResponse,
   type WatchEvent,
@@ -66,6 +69,12 @@ export interface TokenApi {
   listTokens(): Promise<ListTokensResponse>;
   deleteToken(id: string): Promise<void>;
   close(): void;
+}
+
+/** The admin-only security calls (`orchard credentials create`, `orchard secrets reencrypt`). */
+export interface AdminApi {
+  createCredentials(req: CreateCredentialsRequest): Promise<CreateCredentialsResponse>;
+  reencryptSecrets(): Promise<ReencryptSecretsResponse>;
 }
 
 /**
@@ -135,12 +144,12 @@ type Outcome<Res> = { ok: true; res: Res } | { ok: false; final: Error } | { ok:
  * A master that accepts TCP but never completes the handshake (a frozen process) is given
  * up after the connect timeout. Reads that a connected master has not answered within the
  * connect timeout are also asked of the next master, and the first answer wins. A write
- * (apply, delete, token calls) is sent to one master only, and is tried on the next one
+ * (apply, delete, token and admin calls) is sent to one master only, and is tried on the next one
  * only when it surely was not applied (no connection, or refused before being handled):
  * once sent, a write that gets no answer is reported as "may or may not have been
  * applied", never resent blindly.
  */
-export class GrpcClusterClient implements ClusterApi, TokenApi {
+export class GrpcClusterClient implements ClusterApi, TokenApi, AdminApi {
   private readonly clients = new Map<string, ClusterServiceClient>();
   /** Index of the address that answered last; calls start there. */
   private current = 0;
@@ -306,6 +315,22 @@ export class GrpcClusterClient implements ClusterApi, TokenApi {
 
   async deleteToken(id: string): Promise<void> {
     await this.unary<{ id: string }, unknown>((c, r, deadline, cb) => c.deleteToken(r, new Metadata(), { deadline }, cb), { id }, 'write');
+  }
+
+  /** A write: each answer is a new certificate (and an audit record), so a sent request is never resent. */
+  createCredentials(req: CreateCredentialsRequest): Promise<CreateCredentialsResponse> {
+    return this.unary<CreateCredentialsRequest, CreateCredentialsResponse>((c, r, deadline, cb) => c.createCredentials(r, new Metadata(), { deadline }, cb), req, 'write');
+  }
+
+  /**
+   * Idempotent (only Secrets not under the current key are rewritten; a second run picks
+   * up where one stopped), yet sent as a write: a run over many Secrets pauses between
+   * batches and can outlast the connect timeout, and as a read it would then be started
+   * again on the next master, two runs competing for the same Secrets. When the answer is
+   * lost, running the command again is safe.
+   */
+  reencryptSecrets(): Promise<ReencryptSecretsResponse> {
+    return this.unary<object, ReencryptSecretsResponse>((c, r, deadline, cb) => c.reencryptSecrets(r, new Metadata(), { deadline }, cb), {}, 'write');
   }
 
   async watch(req: WatchRequest, onEvent: (ev: WatchEvent) => void, signal?: AbortSignal): Promise<void> {

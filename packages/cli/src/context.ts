@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, GrpcClusterClient, channelCredentials, parseServers, type ClusterApi, type TokenApi } from './client';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, GrpcClusterClient, channelCredentials, parseServers, type AdminApi, type ClusterApi, type TokenApi } from './client';
 import { loadClientConfig, NO_CREDENTIALS } from './client-config';
 import { parseDuration } from './duration';
 import type { Io } from './io';
@@ -24,6 +24,8 @@ export interface Context {
   connect(opts: GlobalOptions): ClusterApi;
   /** Opens the join token calls (the real context only). */
   connectTokens?(opts: GlobalOptions): TokenApi;
+  /** Opens the admin security calls (the real context only; the caller closes it). */
+  connectAdmin?(opts: GlobalOptions): AdminApi & { close(): void };
 }
 
 /** The real context: gRPC to the masters named by --server or ORCHARD_SERVER. */
@@ -44,6 +46,7 @@ export function grpcContext(io: Io): Context & StreamsContext {
     io,
     connect: client,
     connectTokens: client,
+    connectAdmin: client,
     // Logs and exec reach the same masters with the same credentials.
     connectStreams: (opts) => new GrpcStreamClient(client(opts).options),
   };
@@ -76,7 +79,11 @@ export function namespaceOf(opts: GlobalOptions): string {
 
 /** Runs fn with a connected client and always closes it. */
 export async function withCluster<T>(ctx: Context, opts: GlobalOptions, fn: (c: ClusterApi) => Promise<T>): Promise<T> {
-  const c = ctx.connect(opts);
+  return withConnection(ctx.connect(opts), fn);
+}
+
+/** Runs fn with an opened connection (cluster, token or admin calls) and always closes it. */
+export async function withConnection<C extends { close(): void }, T>(c: C, fn: (c: C) => Promise<T>): Promise<T> {
   try {
     return await fn(c);
   } finally {

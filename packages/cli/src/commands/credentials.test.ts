@@ -7,7 +7,8 @@ import { createCA, identityFromCert, signUserCredentials, type CertifiedKey } fr
 import { parseClientConfig } from '../client-config';
 import type { Context } from '../context';
 import type { Io } from '../io';
-import type { AdminApi, AdminConnector } from './admin-calls';
+import type { AdminApi } from '../client';
+import type { AdminConnector } from './admin-calls';
 import { credentialsCommand } from './credentials';
 import { secretsCommand } from './secrets';
 

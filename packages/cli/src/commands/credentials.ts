@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { globalsOf, type Context } from '../context';
 import { parseDuration } from '../duration';
-import { grpcAdminConnector, type AdminConnector } from './admin-calls';
+import { contextAdminConnector, type AdminConnector } from './admin-calls';
 
 /** Roles a credentials file can carry, and the organization each is signed into (the master checks the same). */
 const ROLE_ORGANIZATION = { admin: 'orchard:admins', viewer: 'orchard:viewers' } as const;
@@ -52,7 +52,7 @@ export function credentialsFile(c: { name: string; role: UserRole; expires: stri
  * cluster CA (admin credentials required) and records it in the audit log.
  */
 export function credentialsCommand(ctx: Context, deps: { connect?: AdminConnector; writeFile?: PrivateFileWriter } = {}): Command {
-  const connect = deps.connect ?? grpcAdminConnector(ctx);
+  const connect = deps.connect ?? contextAdminConnector(ctx);
   const write = deps.writeFile ?? writePrivateFile;
   const credentials = new Command('credentials').description('Issue client credentials (a client certificate in a configuration file) for people and tools');
   credentials

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { globalsOf, type Context } from '../context';
-import { grpcAdminConnector, type AdminConnector } from './admin-calls';
+import { contextAdminConnector, type AdminConnector } from './admin-calls';
 
 /**
  * `orchard secrets reencrypt`: rewrites every Secret not stored under the current
@@ -8,7 +8,7 @@ import { grpcAdminConnector, type AdminConnector } from './admin-calls';
  * when it starts). Kubernetes users do `kubectl get secrets -A -o json | kubectl replace -f -`.
  */
 export function secretsCommand(ctx: Context, deps: { connect?: AdminConnector } = {}): Command {
-  const connect = deps.connect ?? grpcAdminConnector(ctx);
+  const connect = deps.connect ?? contextAdminConnector(ctx);
   const secrets = new Command('secrets').description('Manage how Secrets are stored');
   secrets
     .command('reencrypt')

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { TokenApi } from '../client';
-import { globalsOf, type Context, type GlobalOptions } from '../context';
+import { globalsOf, withConnection, type Context, type GlobalOptions } from '../context';
 import { parseDuration } from '../duration';
 import { humanDuration } from '../printers/age';
 import { formatTable } from '../printers/tabwriter';
@@ -8,12 +8,7 @@ import { formatTable } from '../printers/tabwriter';
 /** Runs fn with the token calls of the cluster and always closes the connection. */
 async function withTokens<T>(ctx: Context, opts: GlobalOptions, fn: (t: TokenApi) => Promise<T>): Promise<T> {
   if (!ctx.connectTokens) throw new Error('join tokens are not available in this context');
-  const t = ctx.connectTokens(opts);
-  try {
-    return await fn(t);
-  } finally {
-    t.close();
-  }
+  return withConnection(ctx.connectTokens(opts), fn);
 }
 
 function parseUsages(value: string): number {
