@@ -163,9 +163,40 @@ export async function stopOrchard(rig: OrchardRig): Promise<void> {
   await stopEtcd(rig.etcd);
 }
 
+/**
+ * Where a round's time went, from Docker's own timestamps (Created, State.StartedAt) of
+ * every pod's infra and app container, relative to the apply: when the first sandbox was
+ * created, how long sandbox and app containers took from create to running, the gap the
+ * agent leaves between a running sandbox and its app's create, and when the last app ran.
+ */
+async function printBreakdown(engine: Engine, wall0: number): Promise<void> {
+  const ids = (await docker(engine, ['ps', '-aq', '--filter', 'label=io.orchard.pod.uid'])).stdout.split('\n').filter(Boolean);
+  if (ids.length === 0) return;
+  const r = await docker(engine, ['inspect', ...ids], { timeoutMs: 30_000 });
+  const list = JSON.parse(r.stdout) as Array<{ Created: string; State: { StartedAt: string }; Config: { Labels: Record<string, string> } }>;
+  const pods = new Map<string, { infra?: [number, number]; app?: [number, number] }>();
+  for (const c of list) {
+    const uid = c.Config.Labels['io.orchard.pod.uid'] ?? '';
+    const times: [number, number] = [Date.parse(c.Created) - wall0, Date.parse(c.State.StartedAt) - wall0];
+    const p = pods.get(uid) ?? {};
+    if (c.Config.Labels['io.orchard.container.name'] === 'POD') p.infra = times;
+    else p.app = times;
+    pods.set(uid, p);
+  }
+  const all = [...pods.values()].filter((p) => p.infra && p.app) as Array<{ infra: [number, number]; app: [number, number] }>;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  const ms = (x: number) => `${Math.round(x)} ms`;
+  say(
+    `Docker's times after the apply (${all.length} pods): first sandbox created ${ms(Math.min(...all.map((p) => p.infra[0])))}, ` +
+      `last app running ${ms(Math.max(...all.map((p) => p.app[1])))}; per pod (median): sandbox create→running ${ms(median(all.map((p) => p.infra[1] - p.infra[0])))}, ` +
+      `running sandbox→app created ${ms(median(all.map((p) => p.app[0] - p.infra[1])))}, app create→running ${ms(median(all.map((p) => p.app[1] - p.app[0])))}`,
+  );
+}
+
 /** One Orchard round: apply N pods, time until N app containers run; then delete them. */
 async function orchardRound(t: Target, rig: OrchardRig, n: number): Promise<{ containersMs: number; apiRunningMs: number }> {
   const label = 'io.orchard.container.name=main';
+  const wall0 = Date.now();
   const t0 = performance.now();
   const applied = await rig.cli(['apply', '-f', '-'], { input: podManifests(n) });
   if (applied.code !== 0) throw new Error(describeResult(['apply', '-f', '-'], applied));
@@ -185,6 +216,7 @@ async function orchardRound(t: Target, rig: OrchardRig, n: number): Promise<{ co
     }
     await sleep(POLL_MS);
   }
+  await printBreakdown(t.engine, wall0).catch((e: Error) => say(`no breakdown: ${e.message}`));
   const delArgs = ['delete', 'pods', '-l', 'app=bench', '--wait=false'];
   const d = await rig.cli(delArgs);
   if (d.code !== 0) throw new Error(describeResult(delArgs, d));
