@@ -90,6 +90,8 @@ export async function startLoopbackMaster(
     '--listen', addr,
     '--name', name,
     '--data-dir', dataDir,
+    // Benchmark traffic stays on this machine: no registry lookups for image platforms.
+    '--registry-platform-lookup', 'false',
     ...(opts.args ?? []),
   ];
   const proc = startProcess(`master ${name}`, process.execPath, args, { logFile: path.join(dir, `master-${name}.log`) });

@@ -139,7 +139,9 @@ export interface MasterOptions {
 /** Starts orchard-master from packages/master/dist on the host. */
 export function startMaster(o: MasterOptions): ManagedProcess {
   mkdirSync(o.dataDir, { recursive: true });
-  const args = [distMain('master'), '--etcd', o.etcd.join(','), '--listen', o.listen, '--name', o.name, '--data-dir', o.dataDir, ...(o.extraArgs ?? [])];
+  // Test traffic stays on loopback and the bed's namespaces: no registry lookups unless a
+  // test asks for them (its --registry-platform-lookup true comes later and wins).
+  const args = [distMain('master'), '--etcd', o.etcd.join(','), '--listen', o.listen, '--name', o.name, '--data-dir', o.dataDir, '--registry-platform-lookup', 'false', ...(o.extraArgs ?? [])];
   return startProcess(`master ${o.name}`, process.execPath, args, { logFile: o.logFile });
 }
 

@@ -81,7 +81,7 @@ async function pushPlatformImage(repo: string, architecture: string, format: 'oc
 const c = useCluster(
   bed,
   // The engines of the bed trust the bridge address as a plain-HTTP registry (netns-node.ts); the master the same way.
-  { name: 'registry-platforms', masterArgs: ['--insecure-registry', `${BRIDGE_ADDRESS}/32`] },
+  { name: 'registry-platforms', masterArgs: ['--registry-platform-lookup', 'true', '--insecure-registry', `${BRIDGE_ADDRESS}/32`] },
   {
     setUp: async (cluster) => {
       const dir = path.join(cluster.runDir, 'registry');

@@ -62,6 +62,7 @@ describe('parseMasterFlags', () => {
       unhealthyZoneThreshold: 0.7,
       leaderLeaseTtlSeconds: 2,
       serverSecretFile: undefined,
+      registryPlatformLookup: true,
       logLevel: 'debug',
     });
   });
@@ -75,6 +76,20 @@ describe('--insecure-registry', () => {
 
   it('refuses a URL', () => {
     expect(() => parseMasterFlags(['node', 'orchard-master', '--insecure-registry', 'http://10.0.0.5:5000'], { throwOnError: true })).toThrow(/expected HOST\[:PORT\]/);
+  });
+});
+
+describe('--registry-platform-lookup', () => {
+  it.each([
+    ['by default', [], true],
+    ['false', ['--registry-platform-lookup', 'false'], false],
+    ['the last one wins', ['--registry-platform-lookup', 'false', '--registry-platform-lookup', 'true'], true],
+  ])('%s', (_name, args, expected) => {
+    expect(parseMasterFlags(['node', 'orchard-master', ...args]).registryPlatformLookup).toBe(expected);
+  });
+
+  it('refuses anything but true or false', () => {
+    expect(() => parseMasterFlags(['node', 'orchard-master', '--registry-platform-lookup', 'no'], { throwOnError: true })).toThrow(/expected true or false, got "no"/);
   });
 });
 

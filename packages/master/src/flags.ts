@@ -36,6 +36,8 @@ export interface MasterFlags {
   readonly nodeCertValidityMs?: number;
   /** Registries ("host:port" or an IPv4 CIDR) asked over plain HTTP when the scheduler looks up image platforms. */
   readonly insecureRegistries?: readonly string[];
+  /** Ask registries for the platforms of images no node reports (default true). */
+  readonly registryPlatformLookup?: boolean;
   readonly logLevel: string;
 }
 
@@ -89,6 +91,13 @@ function parseFraction(value: string): number {
   return n;
 }
 
+/** "true" or "false" (also from the --config file, where YAML booleans arrive as those words). */
+function parseBoolean(value: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new InvalidArgumentError(`expected true or false, got "${value}"`);
+}
+
 /** Adds the comma-separated registries of one --insecure-registry to those before it. */
 function collectRegistries(value: string, previous: string[] = []): string[] {
   const out = [...previous];
@@ -128,6 +137,7 @@ export function masterCommand(): Command {
     .option('--encryption-config <file>', 'YAML keys for Secrets at rest: current: ID and keys: {ID: base64 of 32 bytes}; for rotation (default: a key derived from the server secret)')
     .option('--node-cert-validity <duration>', 'lifetime of the node certificates this master signs at join and renewal, s, m, h or d, e.g. 720h (default: 2160h, 90 days; agents renew once a third of it remains)', parseCertValidity)
     .option('--insecure-registry <host:port|cidr>', 'registry the scheduler asks over plain HTTP for the platforms of an image (HOST:PORT, or an IPv4 CIDR for any registry in it), as Docker\'s setting of that name; comma-separated or repeated (loopback registries always are)', collectRegistries)
+    .option('--registry-platform-lookup <true|false>', 'ask an image\'s registry which platforms it provides when no node reports the image (false: such images are not filtered by architecture; for clusters that must not reach any registry)', parseBoolean, true)
     .option('--audit-log <file>', 'where mutating calls are recorded, one JSON line each; - for stderr (default: <data-dir>/audit.log)')
     .option('--log-level <level>', 'trace, debug, info, warn, error', parseLevel, process.env.ORCHARD_LOG_LEVEL ?? 'info');
 }
@@ -158,6 +168,7 @@ export function parseMasterFlags(argv: readonly string[], opts: { throwOnError?:
     encryptionConfig?: string;
     nodeCertValidity?: number;
     insecureRegistry?: string[];
+    registryPlatformLookup: boolean;
     logLevel: string;
   }>();
   let nodeGracePeriodMs: number;
@@ -192,6 +203,7 @@ export function parseMasterFlags(argv: readonly string[], opts: { throwOnError?:
     encryptionConfig: o.encryptionConfig,
     nodeCertValidityMs: o.nodeCertValidity,
     insecureRegistries: o.insecureRegistry,
+    registryPlatformLookup: o.registryPlatformLookup,
     logLevel: o.logLevel,
   };
 }

@@ -128,7 +128,9 @@ export class Master {
     ));
 
     // Image platforms from registries (the architecture filter); resolved off the scheduling loop.
-    const fromRegistries = registryPlatforms({ nodes, secrets, clock, log: log.child({ component: 'image-platforms' }), insecureRegistries: flags.insecureRegistries ?? [] });
+    const fromRegistries = flags.registryPlatformLookup === false
+      ? undefined
+      : registryPlatforms({ nodes, secrets, clock, log: log.child({ component: 'image-platforms' }), insecureRegistries: flags.insecureRegistries ?? [] });
     this.scheduler = new Scheduler({ store, pods, nodes, podsByNode, clock, log: log.child({ component: 'scheduler' }), fence, place: (p, s) => findPlacement(p, s), registryPlatforms: fromRegistries });
     this.lifecycle = new NodeLifecycle({ etcd, store, nodes, clock, log: log.child({ component: 'node-lifecycle' }), fence });
     this.nodeControllers = new NodeControllers({
