@@ -1,33 +1,18 @@
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { describeResult, orchardOk, waitFor } from '../bed/cli';
-import { startCluster, type TestCluster } from '../bed/cluster';
 import { docker } from '../bed/docker';
 import type {} from '../bed/facts';
-import { dumpLogsOnFailure } from '../bed/failure-logs';
 import { TEST_IMAGES } from '../bed/images';
 import { nodeEngine, type SimNode } from '../bed/netns-node';
+import { useCluster } from '../bed/use-cluster';
 
 // Issue 3, ConfigMaps and Secrets: env from their keys, files in the container refreshed
 // when the object changes (same container, no restart), and a missing key reported as
 // CreateContainerConfigError without disturbing other pods.
 
 const bed = inject('bed');
-let cluster: TestCluster | undefined;
-
-beforeAll(async () => {
-  cluster = await startCluster(bed, { name: 'config-and-secrets' });
-  await cluster.waitNodesReady();
-});
-afterAll(async () => {
-  await cluster?.teardown();
-});
-dumpLogsOnFailure(() => cluster);
-
-function c(): TestCluster {
-  if (!cluster) throw new Error('cluster not started');
-  return cluster;
-}
+const c = useCluster(bed, { name: 'config-and-secrets' });
 
 function configMap(appConf: string, extra = ''): string {
   return `apiVersion: v1

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { describeResult, itemsOf, orchardOk, parseTable, waitFor } from '../bed/cli';
-import { startCluster, type TestCluster } from '../bed/cluster';
 import type {} from '../bed/facts';
-import { dumpLogsOnFailure } from '../bed/failure-logs';
 import { TEST_IMAGES } from '../bed/images';
 import { restartNodeDockerd, type DockerdStop } from '../bed/netns-node';
+import { useCluster } from '../bed/use-cluster';
 
 // Issue 3 (restarts of Docker) and issue 4 (node readiness): the dockerd of a node is
 // restarted under its running pods — stopped cleanly, then killed with SIGKILL. While the
@@ -15,23 +14,9 @@ import { restartNodeDockerd, type DockerdStop } from '../bed/netns-node';
 
 const bed = inject('bed');
 const node = bed.nodes[0];
-let cluster: TestCluster | undefined;
-
-beforeAll(async () => {
-  // One node: when every node is not ready nothing is evicted, so the pods stay bound to
-  // it and must come back there.
-  cluster = await startCluster(bed, { name: 'docker-restart', nodes: [node] });
-  await cluster.waitNodesReady();
-});
-afterAll(async () => {
-  await cluster?.teardown();
-});
-dumpLogsOnFailure(() => cluster);
-
-function c(): TestCluster {
-  if (!cluster) throw new Error('cluster not started');
-  return cluster;
-}
+// One node: when every node is not ready nothing is evicted, so the pods stay bound to
+// it and must come back there.
+const c = useCluster(bed, { name: 'docker-restart', nodes: [node] });
 
 const PODS = ['web', 'worker'];
 

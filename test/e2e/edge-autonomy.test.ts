@@ -1,15 +1,14 @@
 import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { describeResult, itemsOf, sleep, waitFor } from '../bed/cli';
-import { startCluster, type TestCluster } from '../bed/cluster';
 import { docker, type ContainerInfo } from '../bed/docker';
 import { exec } from '../bed/exec';
 import type {} from '../bed/facts';
-import { dumpLogsOnFailure } from '../bed/failure-logs';
 import { TEST_IMAGES } from '../bed/images';
 import { nodeEngine } from '../bed/netns-node';
 import { waitExit } from '../bed/processes';
+import { useCluster } from '../bed/use-cluster';
 
 // Issue 3, edge autonomy: with the master stopped for 60 s running pods are untouched and
 // a killed container is restarted by the agent; an agent restarted while the master is
@@ -20,21 +19,7 @@ import { waitExit } from '../bed/processes';
 
 const bed = inject('bed');
 const node = bed.nodes[0];
-let cluster: TestCluster | undefined;
-
-beforeAll(async () => {
-  cluster = await startCluster(bed, { name: 'edge-autonomy', nodes: [node] });
-  await cluster.waitNodesReady();
-});
-afterAll(async () => {
-  await cluster?.teardown();
-});
-dumpLogsOnFailure(() => cluster);
-
-function c(): TestCluster {
-  if (!cluster) throw new Error('cluster not started');
-  return cluster;
-}
+const c = useCluster(bed, { name: 'edge-autonomy', nodes: [node] });
 
 const PODS = ['steady', 'victim', 'configured'];
 
