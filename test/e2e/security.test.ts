@@ -233,7 +233,7 @@ describe('a second master', () => {
     const t = parseJoinCommand(await orchardOk(c().cli, ['token', 'create', '--master', '--usages', '1', '--print-join-command']));
     const address = `${bed.bridgeAddress}:${await freePort()}`;
     const dataDir = path.join(c().runDir, 'master-joined');
-    const proc = startProcess('master joined', process.execPath, [distMain('master'), 'join', t.server, '--token', t.token, '--discovery-token-ca-cert-hash', t.caCertHash, '--name', 'mj', '--listen', address, '--data-dir', dataDir], { logFile: path.join(c().runDir, 'master-joined.log') });
+    const proc = startProcess('master joined', process.execPath, [distMain('master'), 'join', t.server, '--token', t.token, '--discovery-token-ca-cert-hash', t.caCertHash, '--name', 'mj', '--listen', address, '--data-dir', dataDir, '--registry-platform-lookup', 'false'], { logFile: path.join(c().runDir, 'master-joined.log') });
     try {
       await waitFor('the joined master to list itself', async () => {
         if (proc.exit) throw new Error(`joined master exited:\n${logTail(proc)}`);
