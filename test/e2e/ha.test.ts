@@ -1,12 +1,12 @@
 import { readFileSync, statSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { cliFor, describeResult, itemsOf, orchardOk, parseTable, sleep, waitFor, type Cli } from '../bed/cli';
-import { startCluster, type MasterHandle, type TestCluster } from '../bed/cluster';
+import type { MasterHandle } from '../bed/cluster';
 import { restartMember, stopMember } from '../bed/etcd';
 import type {} from '../bed/facts';
-import { dumpLogsOnFailure } from '../bed/failure-logs';
 import { TEST_IMAGES } from '../bed/images';
 import { signalProcess } from '../bed/processes';
+import { useCluster } from '../bed/use-cluster';
 
 // Issue 4, high availability: three masters on a three-member etcd cluster, agents on the
 // three simulated nodes given every master's address. The leading master dies, etcd loses a
@@ -14,24 +14,13 @@ import { signalProcess } from '../bed/processes';
 // a clear "unavailable" while there is no quorum) and nothing is scheduled twice.
 
 const bed = inject('bed');
-let cluster: TestCluster | undefined;
-
-beforeAll(async () => {
-  cluster = await startCluster(bed, { name: 'ha', etcdMembers: 3, masters: 3 });
-  await cluster.waitNodesReady();
-});
-afterAll(async () => {
+const c = useCluster(bed, { name: 'ha', etcdMembers: 3, masters: 3 }, {
   // Wake any master left frozen before the teardown: each of the teardown's CLI calls would
   // first spend the connect timeout on it, and a stopped process acts on SIGTERM only once continued.
-  for (const m of cluster?.masters ?? []) signalProcess(m.proc, 'SIGCONT');
-  await cluster?.teardown();
+  tearDown: async (cluster) => {
+    for (const m of cluster?.masters ?? []) signalProcess(m.proc, 'SIGCONT');
+  },
 });
-dumpLogsOnFailure(() => cluster);
-
-function c(): TestCluster {
-  if (!cluster) throw new Error('cluster not started');
-  return cluster;
-}
 
 function pod(name: string): string {
   return `apiVersion: v1
