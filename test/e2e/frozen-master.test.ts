@@ -1,11 +1,11 @@
 import { readFileSync, statSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { cliFor, describeResult, itemsOf, orchardOk, sleep, waitFor, type Cli } from '../bed/cli';
-import { startCluster, type MasterHandle, type TestCluster } from '../bed/cluster';
+import type { MasterHandle } from '../bed/cluster';
 import type {} from '../bed/facts';
-import { dumpLogsOnFailure } from '../bed/failure-logs';
 import { TEST_IMAGES } from '../bed/images';
 import { signalProcess } from '../bed/processes';
+import { useCluster } from '../bed/use-cluster';
 
 // Issue 4, failover from the client side: the first master in every list (the CLI's and the
 // agents') is frozen with SIGSTOP. Its kernel still accepts TCP connections, but nothing
@@ -14,24 +14,15 @@ import { signalProcess } from '../bed/processes';
 // leases run out, so that nothing is rescheduled. Then it wakes up, and nothing changes.
 
 const bed = inject('bed');
-let cluster: TestCluster | undefined;
 let frozen: MasterHandle | undefined;
 
-beforeAll(async () => {
-  cluster = await startCluster(bed, { name: 'frozen-master', etcdMembers: 3, masters: 2 });
-  await cluster.waitNodesReady();
+const c = useCluster(bed, { name: 'frozen-master', etcdMembers: 3, masters: 2 }, {
+  // Wake the frozen master before the teardown: each of the teardown's CLI calls would first
+  // spend the connect timeout on it, and a stopped process acts on SIGTERM only once continued.
+  tearDown: async () => {
+    if (frozen) signalProcess(frozen.proc, 'SIGCONT');
+  },
 });
-afterAll(async () => {
-  // A frozen master would hold the teardown's CLI calls: wake it first.
-  if (frozen) signalProcess(frozen.proc, 'SIGCONT');
-  await cluster?.teardown();
-});
-dumpLogsOnFailure(() => cluster);
-
-function c(): TestCluster {
-  if (!cluster) throw new Error('cluster not started');
-  return cluster;
-}
 
 function pod(name: string): string {
   return `apiVersion: v1
