@@ -35,6 +35,10 @@ if [ "${1:-up}" = down ]; then
   stop_pidfile "$state/agent.pid"
   stop_pidfile "$state/master.pid"
   say "stopped orchard-agent and orchard-master (data kept in $state)"
+  # Like any agent, a stopped one leaves its pods' containers running (edge autonomy).
+  if docker ps -q --filter label=io.orchard.pod.uid | grep -q .; then
+    say "pods keep running without them: delete them first (orchard delete pod hello) or remove their containers with: docker rm -f \$(docker ps -aq --filter label=io.orchard.pod.uid)"
+  fi
   exit 0
 fi
 
