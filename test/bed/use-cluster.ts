@@ -5,6 +5,8 @@ import { dumpLogsOnFailure } from './failure-logs';
 
 /** What a test file adds around the cluster's start and teardown. */
 export interface UseClusterHooks {
+  /** How long the nodes may take to be Ready (default 30 s). */
+  readyTimeoutMs?: number;
   /** Runs once the nodes are Ready (or the masters answer, without agents); a throw fails the file. */
   setUp?: (cluster: TestCluster) => Promise<void>;
   /**
@@ -25,7 +27,7 @@ export function useCluster(bed: BedFacts, options: ClusterOptions, hooks: UseClu
   let cluster: TestCluster | undefined;
   beforeAll(async () => {
     cluster = await startCluster(bed, options);
-    if (options.agents !== false) await cluster.waitNodesReady();
+    if (options.agents !== false) await cluster.waitNodesReady(undefined, hooks.readyTimeoutMs);
     await hooks.setUp?.(cluster);
   });
   afterAll(async () => {

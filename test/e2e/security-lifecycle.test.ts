@@ -4,17 +4,16 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Metadata, status as GrpcStatus, credentials, type ServiceError } from '@grpc/grpc-js';
 import { Etcd3 } from 'etcd3';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { BootstrapServiceClient, ClusterServiceClient, CreateCredentialsRequest, RenewCertificateRequest } from '@orchard/api';
 import { generateKeyAndCsr } from '../../packages/agent/src/join/csr';
 import { describeResult, itemsOf, orchardOk, sleep, waitFor } from '../bed/cli';
-import { startCluster, type ClusterOptions, type TestCluster } from '../bed/cluster';
 import { readClientConfig, tlsCredentials } from '../bed/cluster-client';
 import { endpoints } from '../bed/etcd';
 import type {} from '../bed/facts';
-import { dumpLogsOnFailure } from '../bed/failure-logs';
 import { TEST_IMAGES } from '../bed/images';
 import { logTail } from '../bed/processes';
+import { useCluster } from '../bed/use-cluster';
 import { decrypt, encrypt } from '../../packages/master/src/secrets/envelope';
 import { createKeyring } from '../../packages/master/src/secrets/keyring';
 
@@ -25,9 +24,6 @@ import { createKeyring } from '../../packages/master/src/secrets/keyring';
 const bed = inject('bed');
 /** Node certificates live this long here, so the agent renews several times in a test. */
 const NODE_CERT_VALIDITY_S = 24;
-let cluster: TestCluster | undefined;
-let runDir = '';
-let encryptionConfig = '';
 const KEY_A = randomBytes(32).toString('base64');
 const KEY_B = randomBytes(32).toString('base64');
 
@@ -35,25 +31,19 @@ function writeEncryptionConfig(current: string, keys: Record<string, string>): v
   writeFileSync(encryptionConfig, `current: ${current}\nkeys:\n${Object.entries(keys).map(([id, k]) => `  ${id}: ${k}\n`).join('')}`, { mode: 0o600 });
 }
 
-beforeAll(async () => {
-  const opts: ClusterOptions = { name: 'security-lifecycle', nodes: bed.nodes.slice(0, 1) };
-  // The encryption config is a file the masters read at start; its content changes between restarts.
-  encryptionConfig = path.join(bed.runsDir, `security-lifecycle-encryption-${Date.now()}.yaml`);
-  writeEncryptionConfig('a', { a: KEY_A });
-  opts.masterArgs = ['--encryption-config', encryptionConfig, '--node-cert-validity', `${NODE_CERT_VALIDITY_S}s`];
-  cluster = await startCluster(bed, opts);
-  runDir = cluster.runDir;
-  await cluster.waitNodesReady(undefined, 60_000);
-});
-afterAll(async () => {
-  await cluster?.teardown();
-});
-dumpLogsOnFailure(() => cluster);
-
-function c(): TestCluster {
-  if (!cluster) throw new Error('cluster not started');
-  return cluster;
-}
+// The encryption config is a file the masters read at start; its content changes between restarts.
+const encryptionConfig = path.join(bed.runsDir, `security-lifecycle-encryption-${Date.now()}.yaml`);
+writeEncryptionConfig('a', { a: KEY_A });
+const c = useCluster(
+  bed,
+  {
+    name: 'security-lifecycle',
+    nodes: bed.nodes.slice(0, 1),
+    masterArgs: ['--encryption-config', encryptionConfig, '--node-cert-validity', `${NODE_CERT_VALIDITY_S}s`],
+  },
+  { readyTimeoutMs: 60_000 },
+);
+const runDir = () => c().runDir;
 
 const POD = (name: string, node: string) => `
 apiVersion: v1
@@ -85,7 +75,7 @@ describe('credentials from the CLI', () => {
   let viewerConf = '';
 
   it('an admin creates viewer credentials: a 0600 file the CLI uses as it is', async () => {
-    viewerConf = path.join(runDir, 'grafana.conf');
+    viewerConf = path.join(runDir(), 'grafana.conf');
     const out = await orchardOk(c().cli, ['credentials', 'create', 'grafana', '--role', 'viewer', '--ttl', '720h', '-o', viewerConf]);
     expect(out).toMatch(/^credentials for "grafana" \(role viewer, valid until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\) written to /);
     expect(mode(viewerConf)).toBe('600');
@@ -99,7 +89,7 @@ describe('credentials from the CLI', () => {
     expect(validDays).toBeGreaterThan(29.9);
     expect(validDays).toBeLessThan(30.1);
     // Recorded in the audit log: who issued what to whom.
-    const audit = readFileSync(path.join(runDir, 'master-m1', 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const audit = readFileSync(path.join(runDir(), 'master-m1', 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(audit).toContainEqual(expect.objectContaining({ who: 'admin', role: 'admin', what: 'ClusterService/CreateCredentials', objects: ['credentials viewer/grafana'], result: 'OK' }));
   });
 
@@ -126,13 +116,13 @@ describe('credentials from the CLI', () => {
   }
   it('nothing a viewer was refused was written', async () => {
     expect(itemsOf(await orchardOk(c().cli, ['get', 'pods', '-o', 'json'])).map((p) => p.metadata?.name)).not.toContain('by-viewer');
-    const audit = readFileSync(path.join(runDir, 'master-m1', 'audit.log'), 'utf8');
+    const audit = readFileSync(path.join(runDir(), 'master-m1', 'audit.log'), 'utf8');
     expect(audit).not.toMatch(/"result":"OK"[^\n]*credentials admin\/root|credentials admin\/root[^\n]*"result":"OK"/);
     expect(audit).toMatch(/"who":"grafana","role":"viewer","what":"ClusterService\/CreateCredentials"[^\n]*"result":"PERMISSION_DENIED"/);
   });
 
   it('an admin creates admin credentials; they read secrets', async () => {
-    const conf = path.join(runDir, 'ops.conf');
+    const conf = path.join(runDir(), 'ops.conf');
     await orchardOk(c().cli, ['credentials', 'create', 'ops@example.org', '--role', 'admin', '-o', conf]);
     expect(mode(conf)).toBe('600');
     await orchardOk(c().cli, ['apply', '-f', '-'], { input: SECRET('ops-check', 'swordfish') });
@@ -180,7 +170,7 @@ describe('credentials from the CLI', () => {
 });
 
 describe('node certificate renewal', () => {
-  const pki = () => path.join(runDir, `agent-${c().nodes[0]!.name}`, 'pki');
+  const pki = () => path.join(runDir(), `agent-${c().nodes[0]!.name}`, 'pki');
   const nodeCert = () => new X509Certificate(readFileSync(path.join(pki(), 'node.crt')));
 
   it(`the agent renews its ${NODE_CERT_VALIDITY_S} s certificate before it expires, keeps its pods and its node Ready`, async () => {
