@@ -1,16 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { describeResult, orchardOk, waitFor } from '../bed/cli';
 import { dockerOk } from '../bed/docker';
-import { run } from '../bed/exec';
 import type {} from '../bed/facts';
 import { TEST_IMAGES } from '../bed/images';
-import { BRIDGE_ADDRESS } from '../bed/layout';
 import { nodeEngine } from '../bed/netns-node';
-import { canConnect, freePort } from '../bed/ports';
-import { startProcess, stopProcess, logTail, type ManagedProcess } from '../bed/processes';
+import { startLocalRegistry, type LocalRegistry } from '../bed/registry';
 import { useCluster } from '../bed/use-cluster';
 
 // Issue 3, images: a pull from a local registry with htpasswd auth (Debian's
@@ -18,7 +15,7 @@ import { useCluster } from '../bed/use-cluster';
 // one: ErrImagePull, then ImagePullBackOff, with the registry's message.
 
 const bed = inject('bed');
-let registry: ManagedProcess | undefined;
+let registry: LocalRegistry | undefined;
 let registryAddress = '';
 let dockerConfigDir = '';
 const USER = 'orchard';
@@ -26,34 +23,10 @@ const PASSWORD = 'right-pass-1';
 
 const c = useCluster(bed, { name: 'private-registry' }, {
   setUp: async (cluster) => {
-    const dir = path.join(cluster.runDir, 'registry');
-    mkdirSync(path.join(dir, 'data'), { recursive: true });
-    writeFileSync(path.join(dir, 'htpasswd'), await run('htpasswd', ['-Bbn', USER, PASSWORD]));
-    const port = await freePort();
     // The host's LAN address: the simulated nodes reach it, and their engines trust it as a
     // plain-HTTP registry (netns-node.ts, --insecure-registry).
-    registryAddress = `${BRIDGE_ADDRESS}:${port}`;
-    writeFileSync(
-      path.join(dir, 'config.yml'),
-      `version: 0.1
-log:
-  level: info
-storage:
-  filesystem:
-    rootdirectory: ${path.join(dir, 'data')}
-http:
-  addr: ${registryAddress}
-auth:
-  htpasswd:
-    realm: orchard-test
-    path: ${path.join(dir, 'htpasswd')}
-`,
-    );
-    registry = startProcess('docker-registry', 'docker-registry', ['serve', path.join(dir, 'config.yml')], { logFile: path.join(cluster.runDir, 'registry.log') });
-    await waitFor(`docker-registry to listen on ${registryAddress}`, async () => {
-      if (registry!.exit) throw new Error(`docker-registry exited: ${logTail(registry!, 20)}`);
-      return canConnect(BRIDGE_ADDRESS, port);
-    }, { timeoutMs: 15_000 });
+    registry = await startLocalRegistry(cluster.runDir, USER, PASSWORD);
+    registryAddress = registry.address;
 
     // Push the test image through the first node's engine (which trusts the registry),
     // then drop the tag there: every pod below must really pull it.
@@ -67,7 +40,7 @@ auth:
   },
   tearDown: async () => {
     // By its pid, before the cluster's teardown (which kills whatever is left).
-    if (registry) await stopProcess(registry, 'SIGTERM', 5_000);
+    await registry?.stop();
     if (dockerConfigDir) rmSync(dockerConfigDir, { recursive: true, force: true });
   },
 });

@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { describeResult, orchardOk, parseTable, waitFor } from '../bed/cli';
-import { run } from '../bed/exec';
 import type {} from '../bed/facts';
 import { BRIDGE_ADDRESS } from '../bed/layout';
-import { canConnect, freePort } from '../bed/ports';
-import { logTail, startProcess, stopProcess, type ManagedProcess } from '../bed/processes';
+import { logTail } from '../bed/processes';
+import { startLocalRegistry, type LocalRegistry } from '../bed/registry';
 import { useCluster } from '../bed/use-cluster';
 
 // Issue 4, CPU architecture: images found in a registry carry their platforms. A local
@@ -23,7 +21,7 @@ const bed = inject('bed');
 const USER = 'orchard';
 const PASSWORD = 'platforms-pass-1';
 const AUTH = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
-let registry: ManagedProcess | undefined;
+let registry: LocalRegistry | undefined;
 let registryAddress = '';
 
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -84,32 +82,8 @@ const c = useCluster(
   { name: 'registry-platforms', masterArgs: ['--registry-platform-lookup', 'true', '--insecure-registry', `${BRIDGE_ADDRESS}/32`] },
   {
     setUp: async (cluster) => {
-      const dir = path.join(cluster.runDir, 'registry');
-      mkdirSync(path.join(dir, 'data'), { recursive: true });
-      writeFileSync(path.join(dir, 'htpasswd'), await run('htpasswd', ['-Bbn', USER, PASSWORD]));
-      const port = await freePort();
-      registryAddress = `${BRIDGE_ADDRESS}:${port}`;
-      writeFileSync(
-        path.join(dir, 'config.yml'),
-        `version: 0.1
-log:
-  level: info
-storage:
-  filesystem:
-    rootdirectory: ${path.join(dir, 'data')}
-http:
-  addr: ${registryAddress}
-auth:
-  htpasswd:
-    realm: orchard-test
-    path: ${path.join(dir, 'htpasswd')}
-`,
-      );
-      registry = startProcess('docker-registry', 'docker-registry', ['serve', path.join(dir, 'config.yml')], { logFile: path.join(cluster.runDir, 'registry.log') });
-      await waitFor(`docker-registry to listen on ${registryAddress}`, async () => {
-        if (registry!.exit) throw new Error(`docker-registry exited: ${logTail(registry!, 20)}`);
-        return canConnect(BRIDGE_ADDRESS, port);
-      }, { timeoutMs: 15_000 });
+      registry = await startLocalRegistry(cluster.runDir, USER, PASSWORD);
+      registryAddress = registry.address;
 
       // linux/arm64 only, as an OCI index.
       const arm = await pushPlatformImage('orchard-test/arm64-only', 'arm64', 'oci');
@@ -124,7 +98,7 @@ auth:
     },
     tearDown: async () => {
       // By its pid, before the cluster's teardown (which kills whatever is left).
-      if (registry) await stopProcess(registry, 'SIGTERM', 5_000);
+      await registry?.stop();
     },
   },
 );
