@@ -5,10 +5,11 @@ import path from 'node:path';
 import { Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
 import pino from 'pino';
 import { DesiredPods, NodeServiceService, Pod, systemClock, type AgentMessage, type MasterMessage } from '@orchard/api';
-import { Agent } from './agent';
+import { Agent, type AgentDeps } from './agent';
 import type { AgentConfig } from './flags';
 import { LABEL_CONTAINER_NAME, LABEL_POD_UID } from './pods/container-labels';
 import { DesiredPodsStore } from './pods/desired-store';
+import type { ImageEventSource } from './inventory/image-watch';
 import { FakeRuntime } from './runtime/fake-runtime';
 
 const cleanups: Array<() => unknown> = [];
@@ -35,7 +36,7 @@ const web = Pod.fromPartial({
   spec: { nodeName: 'pi1', containers: [{ name: 'app', image: 'busybox:1', command: ['sleep', '1000'] }] },
 });
 
-function makeAgent(dataDir: string, servers: string[]) {
+function makeAgent(dataDir: string, servers: string[], extra: Partial<AgentDeps> = {}) {
   const runtime = new FakeRuntime(systemClock);
   runtime.images.add('pause:1');
   runtime.images.add('busybox:1');
@@ -57,9 +58,32 @@ function makeAgent(dataDir: string, servers: string[]) {
     clock: systemClock,
     random: () => 0,
     hostFacts: async () => ({ nodeArch: 'arm64', hostname: 'pi1', cpuCores: 4, memoryBytes: 4 * 1024 ** 3, internalIP: '192.168.77.11' }),
+    ...extra,
   });
   cleanups.push(() => agent.stop());
   return { agent, runtime };
+}
+
+/** A master on loopback that welcomes the agent, sends it web, and records what it sends. */
+async function fakeMaster(): Promise<{ received: AgentMessage[]; port: number }> {
+  const received: AgentMessage[] = [];
+  const server = new Server();
+  server.addService(NodeServiceService, {
+    connect: (call: ServerDuplexStream<AgentMessage, MasterMessage>) => {
+      call.on('data', (m: AgentMessage) => {
+        received.push(m);
+        if (m.message?.$case !== 'hello') return;
+        call.write({ message: { $case: 'welcome', welcome: { masterName: 'm', heartbeatIntervalMs: 1000 } } });
+        call.write({ message: { $case: 'desiredPods', desiredPods: DesiredPods.fromPartial({ pods: [web], revision: '3' }) } });
+      });
+      call.on('error', () => undefined);
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
+  cleanups.push(() => server.forceShutdown());
+  return { received, port };
 }
 
 describe('Agent', () => {
@@ -89,23 +113,7 @@ describe('Agent', () => {
 
   it('registers with the master, runs what it is told, reports status, and saves the set', async () => {
     const dir = tempDir();
-    const received: AgentMessage[] = [];
-    const server = new Server();
-    server.addService(NodeServiceService, {
-      connect: (call: ServerDuplexStream<AgentMessage, MasterMessage>) => {
-        call.on('data', (m: AgentMessage) => {
-          received.push(m);
-          if (m.message?.$case !== 'hello') return;
-          call.write({ message: { $case: 'welcome', welcome: { masterName: 'm', heartbeatIntervalMs: 1000 } } });
-          call.write({ message: { $case: 'desiredPods', desiredPods: DesiredPods.fromPartial({ pods: [web], revision: '3' }) } });
-        });
-        call.on('error', () => undefined);
-      },
-    });
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
-    );
-    cleanups.push(() => server.forceShutdown());
+    const { received, port } = await fakeMaster();
 
     const { agent } = makeAgent(dir, [`127.0.0.1:${port}`]);
     await agent.run();
@@ -122,5 +130,31 @@ describe('Agent', () => {
     await waitFor(() => existsSync(path.join(dir, 'desired-pods.pb')));
     const saved = await new DesiredPodsStore(dir).load();
     expect(saved!.pods.map((p) => p.metadata!.uid)).toEqual(['uid-web']);
+  });
+
+  it('sends the node status again when an image loaded after the Hello changes the list', async () => {
+    const { received, port } = await fakeMaster();
+    let images = [{ names: ['tool:1'], sizeBytes: 0, platforms: ['linux/arm64'] }];
+    let emit: ((action: string) => void) | undefined;
+    const imageEvents: ImageEventSource = (onEvent) => {
+      emit = onEvent;
+      return { close: () => (emit = undefined) };
+    };
+    const { agent } = makeAgent(tempDir(), [`127.0.0.1:${port}`], { images: async () => images, imageEvents });
+    await agent.run();
+    await waitFor(() => received.some((m) => m.message?.$case === 'podStatus'));
+    const hello = received[0]!.message;
+    expect(hello?.$case === 'hello' && hello.hello.status?.images.map((i) => i.names[0])).toEqual(['tool:1']);
+    const nodeStatuses = () => received.flatMap((m) => (m.message?.$case === 'nodeStatus' ? [m.message.nodeStatus.status!] : []));
+
+    // Unchanged: the listing after the event sends nothing.
+    emit!('tag');
+    await new Promise((r) => setTimeout(r, 1_300));
+    expect(nodeStatuses()).toEqual([]);
+
+    images = [...images, { names: ['tool:2'], sizeBytes: 0, platforms: ['linux/amd64'] }];
+    emit!('load');
+    await waitFor(() => nodeStatuses().length > 0);
+    expect(nodeStatuses().map((s) => s.images.map((i) => i.names[0]))).toEqual([['tool:1', 'tool:2']]);
   });
 });

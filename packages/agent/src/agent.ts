@@ -3,6 +3,7 @@ import type { Clock, DesiredPods, Hello, Logger, NodeHealth, NodeStatus, Pod, Us
 import type { AgentConfig } from './flags';
 import { EngineHealth, reportingUnavailable } from './inventory/engine-health';
 import { HealthWatch } from './inventory/health-watch';
+import { ImageWatch, type ImageEventSource } from './inventory/image-watch';
 import { buildNodeStatus, nodeLabels, type HostFacts } from './inventory/inventory';
 import { DesiredPodsStore } from './pods/desired-store';
 import { systemMounter, type Mounter } from './pods/mounter';
@@ -33,6 +34,11 @@ export interface AgentDeps {
    * Hello: the scheduler keeps pods off nodes whose architecture their image is not for.
    */
   images?: () => Promise<NodeStatus['images']>;
+  /**
+   * The engine's image events: an image loaded, built, tagged or removed after the Hello
+   * makes the agent list the images again and send them if they changed.
+   */
+  imageEvents?: ImageEventSource;
   /** Mounts the tmpfs of secret volumes (default: the host's mount(8)). */
   mounter?: Mounter;
   /** Replaces the gRPC transport in tests. */
@@ -50,6 +56,7 @@ export class Agent {
   private reconciler?: PodReconciler;
   private session?: NodeSession;
   private healthWatch?: HealthWatch;
+  private imageWatch?: ImageWatch;
   private engineHealth?: EngineHealth;
   private streamSessions?: StreamSessions;
   private fromMaster = false;
@@ -151,10 +158,29 @@ export class Agent {
         status.conditions = [...status.conditions.filter((c) => c.type !== 'Ready'), ...(notReady ? [notReady] : [])];
         this.session?.sendNodeStatus(status);
         // Back: watch and look at every pod now rather than at the reconciler's next retry.
-        if (!notReady) this.reconciler?.engineBack();
+        if (!notReady) {
+          this.reconciler?.engineBack();
+          this.imageWatch?.engineBack();
+        }
       },
     });
     this.engineHealth.start();
+
+    if (listImages && this.deps.imageEvents) {
+      this.imageWatch = new ImageWatch({
+        events: this.deps.imageEvents,
+        list: listImages,
+        reported: () => status.images,
+        onChange: (images) => {
+          // The next Hello lists them again, should the stream be down now.
+          status.images = images;
+          this.session?.sendNodeStatus(status);
+        },
+        clock,
+        logger: logger.child({ component: 'images' }),
+      });
+      this.imageWatch.start();
+    }
 
     if (this.deps.readHealth) {
       this.healthWatch = new HealthWatch({
@@ -175,6 +201,7 @@ export class Agent {
   /** Closes the stream and stops reconciling; containers keep running. */
   async stop(): Promise<void> {
     this.healthWatch?.stop();
+    this.imageWatch?.stop();
     this.engineHealth?.stop();
     this.session?.stop();
     this.streamSessions?.closeAll();

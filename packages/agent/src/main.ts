@@ -11,6 +11,7 @@ import { grpcStreamFactory } from './session/node-session';
 import { silenceIpServernameWarning } from './tls-servername-warning';
 import { gatherHostFacts } from './inventory/inventory';
 import { dockerLocalImages, reportedImages } from './inventory/image-platforms';
+import { dockerImageEvents } from './inventory/image-watch';
 import { execFileRunner, readPiHealth } from './inventory/pi-health';
 import { formatPreflightFailures, hostPreflightDeps, runPreflight } from './preflight';
 import { DockerRuntime } from './runtime/docker-runtime';
@@ -72,7 +73,8 @@ async function main(): Promise<void> {
 
   const runtime = new DockerRuntime(config.dockerSocket);
   const piHealthDeps = { fs: hostFs(config.piHealthRoot), commands: execFileRunner };
-  const localImages = dockerLocalImages(new Docker({ socketPath: config.dockerSocket }));
+  const docker = new Docker({ socketPath: config.dockerSocket });
+  const localImages = dockerLocalImages(docker);
   const agent = new Agent({
     config,
     runtime,
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
     hostFacts: () => gatherHostFacts({ piHealth: () => readPiHealth(piHealthDeps) }),
     readHealth: async () => (await readPiHealth(piHealthDeps)).health,
     images: async () => reportedImages(await localImages()),
+    imageEvents: dockerImageEvents(docker),
     usage: cgroupUsageSource(),
     usageIntervalMs: 15_000,
     streams: new DockerStreamRuntime(config.dockerSocket),

@@ -38,4 +38,10 @@ describe('readyStatus', () => {
       expect(s.conditions.find((x) => x.type === 'MemoryPressure')).toMatchObject({ status: 'False' });
     });
   }
+
+  it('keeps the images a status update reports (an image loaded after the Hello reaches the scheduler)', () => {
+    const images = [{ names: ['tool:2'], sizeBytes: 0, platforms: ['linux/amd64'] }];
+    const s = readyStatus(NodeStatus.fromPartial({ images }), [], T1);
+    expect(s.images).toEqual(images);
+  });
 });
