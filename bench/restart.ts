@@ -20,6 +20,7 @@ import { killAll } from '../test/bed/processes';
 import { sleep, waitFor } from '../test/bed/wait';
 import { appendResult, machine, median, say, utcNow } from './bench-kit';
 import { setUpTarget, startOrchard, stopOrchard, tearDownTarget, type OrchardRig } from './pods-20';
+import { sleeperPod } from '../test/bed/manifests';
 
 const POLL_MS = 20;
 const TIMEOUT_MS = 60_000;
@@ -63,20 +64,7 @@ async function killAndTime(engine: Engine, label: string): Promise<number> {
   }
 }
 
-function pod(name: string): string {
-  return `apiVersion: v1
-kind: Pod
-metadata:
-  name: ${name}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-    - name: main
-      image: ${TEST_IMAGES.busybox}
-      imagePullPolicy: IfNotPresent
-      command: ["sleep", "3600"]
-`;
-}
+const pod = sleeperPod;
 
 async function orchardRound(engine: Engine, rig: OrchardRig, i: number): Promise<number> {
   const name = `restart-bench-${i}`;

@@ -2,9 +2,9 @@ import { expect, inject, it } from 'vitest';
 import { describeResult, waitFor } from '../bed/cli';
 import type { ContainerInfo } from '../bed/docker';
 import type {} from '../bed/facts';
-import { TEST_IMAGES } from '../bed/images';
 import { waitExit } from '../bed/processes';
 import { useCluster } from '../bed/use-cluster';
+import { sleeperPod } from '../bed/manifests';
 
 // Issue 2: an agent killed with SIGKILL and started again adopts its running containers
 // (same container, never restarted), and removes the containers of a pod deleted while it
@@ -14,20 +14,7 @@ const bed = inject('bed');
 const node = bed.nodes[0];
 const c = useCluster(bed, { name: 'agent-restart', nodes: [node] });
 
-function pod(name: string): string {
-  return `apiVersion: v1
-kind: Pod
-metadata:
-  name: ${name}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-    - name: main
-      image: ${TEST_IMAGES.busybox}
-      imagePullPolicy: IfNotPresent
-      command: ["sleep", "3600"]
-`;
-}
+const pod = sleeperPod;
 
 /** Id, start time and restart count of every container of a pod, sorted by id. */
 function fingerprint(cs: ContainerInfo[]) {

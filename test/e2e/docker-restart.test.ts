@@ -1,9 +1,9 @@
 import { describe, expect, inject, it } from 'vitest';
 import { describeResult, itemsOf, orchardOk, parseTable, waitFor } from '../bed/cli';
 import type {} from '../bed/facts';
-import { TEST_IMAGES } from '../bed/images';
 import { restartNodeDockerd, type DockerdStop } from '../bed/netns-node';
 import { useCluster } from '../bed/use-cluster';
+import { sleeperPod } from '../bed/manifests';
 
 // Issue 3 (restarts of Docker) and issue 4 (node readiness): the dockerd of a node is
 // restarted under its running pods — stopped cleanly, then killed with SIGKILL. While the
@@ -20,20 +20,7 @@ const c = useCluster(bed, { name: 'docker-restart', nodes: [node] });
 
 const PODS = ['web', 'worker'];
 
-function pod(name: string): string {
-  return `apiVersion: v1
-kind: Pod
-metadata:
-  name: ${name}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-    - name: main
-      image: ${TEST_IMAGES.busybox}
-      imagePullPolicy: IfNotPresent
-      command: ["sleep", "3600"]
-`;
-}
+const pod = sleeperPod;
 
 interface NodeView {
   status: string;
